@@ -1,0 +1,48 @@
+// The interface between the device-independent op layer (ops.cpp, frontend.cpp) and the kernels of
+// one device type. A backend only computes: the frontend has already checked the arguments,
+// allocated the outputs and made every tensor it passes one of the two layouts below.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include "torchact/math.h"
+
+namespace torchact {
+
+// Which activation an op computes, its parameter (negative_slope or beta; 0 otherwise) and the
+// op's name for error messages.
+struct Spec {
+  const char* op;
+  math::Activation activation;
+  double param;
+};
+
+// Unary kernels take contiguous tensors of equal size.
+// Gated kernels take 2-D tensors [rows, row_len] whose rows are contiguous (stride(1) == 1) and
+// stride(0) may be anything: a separate gate and up are one row each; swiglu_packed's halves are
+// interleaved rows of the same tensor.
+struct Backend {
+  void (*forward)(const Spec&, const at::Tensor& x, const at::Tensor& y);
+  void (*backward)(const Spec&, const at::Tensor& grad, const at::Tensor& saved,
+                   const at::Tensor& grad_input);
+  void (*gated_forward)(const Spec&, const at::Tensor& gate, const at::Tensor& up,
+                        const at::Tensor& out);
+  void (*gated_backward)(const Spec&, const at::Tensor& grad, const at::Tensor& gate,
+                         const at::Tensor& up, const at::Tensor& grad_gate,
+                         const at::Tensor& grad_up);
+  // Second derivatives: the gradients of the backward ops (see cpu/kernels.h for the formulas).
+  void (*backward_backward)(const Spec&, const at::Tensor& grad_grad_input,
+                            const at::Tensor& grad, const at::Tensor& saved,
+                            const at::Tensor& grad_grad, const at::Tensor& grad_saved);
+  void (*gated_backward_backward)(const Spec&, const at::Tensor& grad_grad_gate,
+                                  const at::Tensor& grad_grad_up, const at::Tensor& grad,
+                                  const at::Tensor& gate, const at::Tensor& up,
+                                  const at::Tensor& grad_grad, const at::Tensor& grad_gate,
+                                  const at::Tensor& grad_up);
+};
+
+const Backend& cpu_backend();
+// nullptr when torchact was built without CUDA kernels (TORCHACT_CUDA=OFF or a CPU-only LibTorch).
+const Backend* cuda_backend();
+
+}  // namespace torchact

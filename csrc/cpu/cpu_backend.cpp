@@ -1,0 +1,166 @@
+// The CPU backend: splits the work over threads with at::parallel_for (this file is compiled with
+// OpenMP, without which at::parallel_for runs on one thread) and runs the vectorized loops of
+// kernels.h on each piece.
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <cstring>
+
+#include "../backend.h"
+#include "kernels.h"
+
+namespace torchact {
+namespace cpu {
+
+const KernelTable& kernels() {
+  static const KernelTable* const table = [] {
+    const KernelTable* best = kernels_baseline();
+#if defined(__x86_64__) || defined(__i386__)
+    if (kernels_avx2() && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+        __builtin_cpu_supports("f16c")) {
+      best = kernels_avx2();
+    }
+    if (kernels_avx512() && __builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512dq")) {
+      best = kernels_avx512();
+    }
+#endif
+    // A lower instruction set can be asked for (tests, benchmarks), never one the CPU lacks.
+    if (const char* wanted = std::getenv("TORCHACT_CPU_CAPABILITY")) {
+      for (const KernelTable* t : {kernels_baseline(), kernels_avx2(), kernels_avx512()}) {
+        if (t == nullptr) continue;
+        if (std::strcmp(t->isa, wanted) == 0) {
+          best = t;
+          break;
+        }
+        if (t == best) break;
+      }
+    }
+    return best;
+  }();
+  return *table;
+}
+
+namespace {
+
+Dtype dtype_of(const at::Tensor& t) {
+  switch (t.scalar_type()) {
+    case at::kFloat: return Dtype::Float32;
+    case at::kDouble: return Dtype::Float64;
+    case at::kHalf: return Dtype::Float16;
+    case at::kBFloat16: return Dtype::BFloat16;
+    default: TORCH_CHECK(false, "torchact: unsupported dtype ", t.scalar_type());  // checked before
+  }
+}
+
+// Work is split into blocks of kBlock elements so that every thread count cuts the data at the
+// same places: results are bit-identical whatever the number of threads.
+constexpr int64_t kBlock = 4096;
+constexpr int64_t kGrainBlocks = 8;  // ~32K elements per task, ATen's grain size
+
+// Runs body(pointers, len) over K tensors of layout [rows, row_len] with contiguous rows (unary
+// tensors: one row), in parallel, on pieces that never cross a row end; pointers[k] is the first
+// element of the piece in tensor k.
+template <size_t K, typename Body>
+void for_each_piece(const std::array<const at::Tensor*, K>& tensors, int64_t rows, int64_t row_len,
+                    const Body& body) {
+  std::array<char*, K> base;
+  std::array<int64_t, K> row_stride_bytes;
+  const int64_t element_size = static_cast<int64_t>(tensors[0]->element_size());
+  for (size_t k = 0; k < K; ++k) {
+    base[k] = static_cast<char*>(tensors[k]->data_ptr());
+    row_stride_bytes[k] = rows > 1 ? tensors[k]->stride(0) * element_size : 0;
+  }
+  const int64_t n = rows * row_len;
+  const int64_t blocks = (n + kBlock - 1) / kBlock;
+  at::parallel_for(0, blocks, kGrainBlocks, [&](int64_t b0, int64_t b1) {
+    int64_t begin = b0 * kBlock;
+    const int64_t end = std::min(b1 * kBlock, n);
+    while (begin < end) {
+      const int64_t row = begin / row_len;
+      const int64_t col = begin - row * row_len;
+      const int64_t len = std::min(end - begin, row_len - col);
+      std::array<char*, K> pointers;
+      for (size_t k = 0; k < K; ++k) {
+        pointers[k] = base[k] + row * row_stride_bytes[k] + col * element_size;
+      }
+      body(pointers, len);
+      begin += len;
+    }
+  });
+}
+
+Act act_of(const Spec& spec) { return Act{spec.activation, spec.param}; }
+
+void forward(const Spec& spec, const at::Tensor& x, const at::Tensor& y) {
+  const auto& k = kernels();
+  for_each_piece<2>({&x, &y}, 1, x.numel(), [&](const auto& p, int64_t len) {
+    k.forward(act_of(spec), dtype_of(x), p[0], p[1], len);
+  });
+}
+
+void backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& saved,
+              const at::Tensor& grad_input) {
+  const auto& k = kernels();
+  for_each_piece<3>({&grad, &saved, &grad_input}, 1, saved.numel(),
+                    [&](const auto& p, int64_t len) {
+                      k.backward(act_of(spec), dtype_of(saved), p[0], p[1], p[2], len);
+                    });
+}
+
+void gated_forward(const Spec& spec, const at::Tensor& gate, const at::Tensor& up,
+                   const at::Tensor& out) {
+  const auto& k = kernels();
+  for_each_piece<3>({&gate, &up, &out}, gate.size(0), gate.size(1),
+                    [&](const auto& p, int64_t len) {
+                      k.gated_forward(act_of(spec), dtype_of(gate), p[0], p[1], p[2], len);
+                    });
+}
+
+void gated_backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& gate,
+                    const at::Tensor& up, const at::Tensor& grad_gate, const at::Tensor& grad_up) {
+  const auto& k = kernels();
+  for_each_piece<5>({&grad, &gate, &up, &grad_gate, &grad_up}, gate.size(0), gate.size(1),
+                    [&](const auto& p, int64_t len) {
+                      k.gated_backward(act_of(spec), dtype_of(gate), p[0], p[1], p[2], p[3], p[4],
+                                       len);
+                    });
+}
+
+void backward_backward(const Spec& spec, const at::Tensor& gg, const at::Tensor& grad,
+                       const at::Tensor& saved, const at::Tensor& grad_grad,
+                       const at::Tensor& grad_saved) {
+  const auto& k = kernels();
+  for_each_piece<5>({&gg, &grad, &saved, &grad_grad, &grad_saved}, 1, saved.numel(),
+                    [&](const auto& p, int64_t len) {
+                      k.backward_backward(act_of(spec), dtype_of(saved), p[0], p[1], p[2], p[3],
+                                          p[4], len);
+                    });
+}
+
+void gated_backward_backward(const Spec& spec, const at::Tensor& gg_gate, const at::Tensor& gg_up,
+                             const at::Tensor& grad, const at::Tensor& gate, const at::Tensor& up,
+                             const at::Tensor& grad_grad, const at::Tensor& grad_gate,
+                             const at::Tensor& grad_up) {
+  const auto& k = kernels();
+  for_each_piece<8>({&gg_gate, &gg_up, &grad, &gate, &up, &grad_grad, &grad_gate, &grad_up},
+                    gate.size(0), gate.size(1), [&](const auto& p, int64_t len) {
+                      k.gated_backward_backward(act_of(spec), dtype_of(gate), p[0], p[1], p[2],
+                                                p[3], p[4], p[5], p[6], p[7], len);
+                    });
+}
+
+}  // namespace
+}  // namespace cpu
+
+const Backend& cpu_backend() {
+  static const Backend backend{cpu::forward,           cpu::backward,
+                               cpu::gated_forward,     cpu::gated_backward,
+                               cpu::backward_backward, cpu::gated_backward_backward};
+  return backend;
+}
+
+}  // namespace torchact

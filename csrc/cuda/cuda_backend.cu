@@ -1,0 +1,276 @@
+// The CUDA backend: generic element-wise kernels that take an activation struct from math.h as a
+// template parameter, so the formulas are the same ones the CPU runs.
+//
+// Memory-bound kernels must move wide words: each thread loads and stores 16 bytes at a time
+// (4 floats, 8 halves/bfloat16s, 2 doubles) when every pointer is 16-byte aligned, with a scalar
+// loop for the tail; unaligned tensors take the scalar kernel. Indices are 64-bit throughout.
+#include <ATen/cuda/CUDAContext.h>
+#include <ATen/OpMathType.h>
+#include <c10/cuda/CUDAGuard.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "../backend.h"
+
+namespace torchact {
+namespace cuda {
+namespace {
+
+constexpr int kThreads = 256;
+
+template <typename T, int N>
+struct alignas(sizeof(T) * N) Pack {
+  T v[N];
+};
+
+template <typename S>
+constexpr int pack_size() {
+  return 16 / static_cast<int>(sizeof(S));
+}
+
+// Grid-stride loop over [rows, row_len] (row strides in elements, rows contiguous): `inputs`
+// input and `outputs` output tensors, N elements per thread step (N = 1: scalar path).
+template <int kInputs, int kOutputs>
+struct RowPointers {
+  const void* in[kInputs];
+  int64_t in_row_stride[kInputs];
+  void* out[kOutputs];
+  int64_t out_row_stride[kOutputs];
+};
+
+template <typename S, int N, int kInputs, int kOutputs, typename Body>
+__global__ void elementwise_rows_kernel(Body body, RowPointers<kInputs, kOutputs> p, int64_t rows,
+                                        int64_t row_len) {
+  using T = at::opmath_type<S>;
+  const int64_t packs = row_len / N;
+  const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t row = blockIdx.y; row < rows; row += gridDim.y) {
+    const S* in[kInputs];
+    S* out[kOutputs];
+#pragma unroll
+    for (int k = 0; k < kInputs; ++k) in[k] = static_cast<const S*>(p.in[k]) + row * p.in_row_stride[k];
+#pragma unroll
+    for (int k = 0; k < kOutputs; ++k) out[k] = static_cast<S*>(p.out[k]) + row * p.out_row_stride[k];
+
+    for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < packs;
+         i += step) {
+      Pack<S, N> a[kInputs];
+      Pack<S, N> r[kOutputs];
+#pragma unroll
+      for (int k = 0; k < kInputs; ++k) a[k] = reinterpret_cast<const Pack<S, N>*>(in[k])[i];
+#pragma unroll
+      for (int j = 0; j < N; ++j) {
+        T x[kInputs];
+        T y[kOutputs];
+#pragma unroll
+        for (int k = 0; k < kInputs; ++k) x[k] = static_cast<T>(a[k].v[j]);
+        body(x, y);
+#pragma unroll
+        for (int k = 0; k < kOutputs; ++k) r[k].v[j] = static_cast<S>(y[k]);
+      }
+#pragma unroll
+      for (int k = 0; k < kOutputs; ++k) reinterpret_cast<Pack<S, N>*>(out[k])[i] = r[k];
+    }
+    // Tail of the row (fewer than N elements).
+    for (int64_t i = packs * N + blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+         i < row_len; i += step) {
+      T x[kInputs];
+      T y[kOutputs];
+#pragma unroll
+      for (int k = 0; k < kInputs; ++k) x[k] = static_cast<T>(in[k][i]);
+      body(x, y);
+#pragma unroll
+      for (int k = 0; k < kOutputs; ++k) out[k][i] = static_cast<S>(y[k]);
+    }
+  }
+}
+
+// What each op computes per element, in the op-math type T.
+template <typename F>
+struct Forward {
+  F f;
+  template <typename T>
+  __device__ __forceinline__ void operator()(const T* x, T* y) const { y[0] = f.forward(x[0]); }
+};
+template <typename F>
+struct Backward {  // x = {grad, saved}
+  F f;
+  template <typename T>
+  __device__ __forceinline__ void operator()(const T* x, T* y) const {
+    y[0] = x[0] * f.derivative(x[1]);
+  }
+};
+template <typename F>
+struct GatedForward {  // x = {gate, up}
+  F f;
+  template <typename T>
+  __device__ __forceinline__ void operator()(const T* x, T* y) const {
+    y[0] = f.forward(x[0]) * x[1];
+  }
+};
+template <typename F>
+struct GatedBackward {  // x = {grad, gate, up}, y = {grad_gate, grad_up}
+  F f;
+  template <typename T>
+  __device__ __forceinline__ void operator()(const T* x, T* y) const {
+    y[0] = x[0] * x[2] * math::derivative_at_input(f, x[1]);
+    y[1] = x[0] * f.forward(x[1]);
+  }
+};
+template <typename F>
+struct BackwardBackward {  // x = {gg, grad, saved}, y = {grad_grad, grad_saved}
+  F f;
+  template <typename T>
+  __device__ __forceinline__ void operator()(const T* x, T* y) const {
+    y[0] = x[0] * f.derivative(x[2]);
+    y[1] = x[0] * x[1] * f.derivative_grad(x[2]);
+  }
+};
+template <typename F>
+struct GatedBackwardBackward {  // x = {gg_gate, gg_up, grad, gate, up}, y = {d grad, d gate, d up}
+  F f;
+  template <typename T>
+  __device__ __forceinline__ void operator()(const T* x, T* y) const {
+    const T fa = f.forward(x[3]);
+    const T d1 = math::derivative_at_input(f, x[3]);
+    const T d2 = math::second_derivative_at_input(f, x[3]);
+    y[0] = x[0] * x[4] * d1 + x[1] * fa;
+    y[1] = x[2] * (x[0] * x[4] * d2 + x[1] * d1);
+    y[2] = x[0] * x[2] * d1;
+  }
+};
+
+bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
+
+// Launches body over 2-D [rows, row_len] tensors (unary tensors are one row). Vector path when
+// every row start is 16-byte aligned; the scalar kernel otherwise.
+template <typename S, int kInputs, int kOutputs, typename Body>
+void launch(const Body& body, const at::Tensor* const (&inputs)[kInputs],
+            const at::Tensor* const (&outputs)[kOutputs], int64_t rows, int64_t row_len) {
+  RowPointers<kInputs, kOutputs> p;
+  constexpr int N = pack_size<S>();
+  bool vectorizable = true;
+  for (int k = 0; k < kInputs; ++k) {
+    p.in[k] = inputs[k]->data_ptr();
+    p.in_row_stride[k] = rows > 1 ? inputs[k]->stride(0) : 0;
+    vectorizable = vectorizable && aligned16(p.in[k]) &&
+                   (p.in_row_stride[k] * static_cast<int64_t>(sizeof(S))) % 16 == 0;
+  }
+  for (int k = 0; k < kOutputs; ++k) {
+    p.out[k] = outputs[k]->data_ptr();
+    p.out_row_stride[k] = rows > 1 ? outputs[k]->stride(0) : 0;
+    vectorizable = vectorizable && aligned16(p.out[k]) &&
+                   (p.out_row_stride[k] * static_cast<int64_t>(sizeof(S))) % 16 == 0;
+  }
+  const int n_per_thread = vectorizable ? N : 1;
+  const int64_t per_row = (row_len / n_per_thread) + (row_len % n_per_thread);
+  const int sms = at::cuda::getCurrentDeviceProperties()->multiProcessorCount;
+  // Enough blocks to fill every SM several times; the grid-stride loop covers the rest.
+  const int64_t max_blocks = static_cast<int64_t>(sms) * 16;
+  const int64_t blocks_x = std::max<int64_t>(
+      1, std::min<int64_t>((per_row + kThreads - 1) / kThreads, max_blocks));
+  const int64_t blocks_y = std::min<int64_t>(
+      rows, std::max<int64_t>(1, max_blocks / blocks_x) * 4);
+  const dim3 grid(static_cast<unsigned>(blocks_x), static_cast<unsigned>(std::min<int64_t>(blocks_y, 65535)));
+  const auto stream = at::cuda::getCurrentCUDAStream();
+  if (vectorizable) {
+    elementwise_rows_kernel<S, N, kInputs, kOutputs>
+        <<<grid, kThreads, 0, stream>>>(body, p, rows, row_len);
+  } else {
+    elementwise_rows_kernel<S, 1, kInputs, kOutputs>
+        <<<grid, kThreads, 0, stream>>>(body, p, rows, row_len);
+  }
+  C10_CUDA_KERNEL_LAUNCH_CHECK();
+}
+
+// Calls fn(S{}, activation struct) for the tensor's storage type S.
+template <typename Fn>
+void visit(const Spec& spec, const at::Tensor& t, const Fn& fn) {
+  const auto with = [&](auto storage) {
+    using T = at::opmath_type<decltype(storage)>;
+    math::visit<T>(spec.activation, spec.param, [&](const auto& f) { fn(storage, f); });
+  };
+  switch (t.scalar_type()) {
+    case at::kFloat: return with(float{});
+    case at::kDouble: return with(double{});
+    case at::kHalf: return with(c10::Half{});
+    case at::kBFloat16: return with(c10::BFloat16{});
+    default: TORCH_CHECK(false, spec.op, ": unsupported dtype ", t.scalar_type());  // checked before
+  }
+}
+
+void forward(const Spec& spec, const at::Tensor& x, const at::Tensor& y) {
+  const c10::cuda::CUDAGuard guard(x.device());
+  visit(spec, x, [&](auto s, const auto& f) {
+    using S = decltype(s);
+    launch<S, 1, 1>(Forward<std::decay_t<decltype(f)>>{f}, {&x}, {&y}, 1, x.numel());
+  });
+}
+
+void backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& saved,
+              const at::Tensor& grad_input) {
+  const c10::cuda::CUDAGuard guard(saved.device());
+  visit(spec, saved, [&](auto s, const auto& f) {
+    using S = decltype(s);
+    launch<S, 2, 1>(Backward<std::decay_t<decltype(f)>>{f}, {&grad, &saved}, {&grad_input}, 1,
+                    saved.numel());
+  });
+}
+
+void gated_forward(const Spec& spec, const at::Tensor& gate, const at::Tensor& up,
+                   const at::Tensor& out) {
+  const c10::cuda::CUDAGuard guard(gate.device());
+  visit(spec, gate, [&](auto s, const auto& f) {
+    using S = decltype(s);
+    launch<S, 2, 1>(GatedForward<std::decay_t<decltype(f)>>{f}, {&gate, &up}, {&out}, gate.size(0),
+                    gate.size(1));
+  });
+}
+
+// One pass: reads grad, gate and up, writes both gradients, recomputing the activation.
+void gated_backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& gate,
+                    const at::Tensor& up, const at::Tensor& grad_gate, const at::Tensor& grad_up) {
+  const c10::cuda::CUDAGuard guard(gate.device());
+  visit(spec, gate, [&](auto s, const auto& f) {
+    using S = decltype(s);
+    launch<S, 3, 2>(GatedBackward<std::decay_t<decltype(f)>>{f}, {&grad, &gate, &up},
+                    {&grad_gate, &grad_up}, gate.size(0), gate.size(1));
+  });
+}
+
+void backward_backward(const Spec& spec, const at::Tensor& gg, const at::Tensor& grad,
+                       const at::Tensor& saved, const at::Tensor& grad_grad,
+                       const at::Tensor& grad_saved) {
+  const c10::cuda::CUDAGuard guard(saved.device());
+  visit(spec, saved, [&](auto s, const auto& f) {
+    using S = decltype(s);
+    launch<S, 3, 2>(BackwardBackward<std::decay_t<decltype(f)>>{f}, {&gg, &grad, &saved},
+                    {&grad_grad, &grad_saved}, 1, saved.numel());
+  });
+}
+
+void gated_backward_backward(const Spec& spec, const at::Tensor& gg_gate, const at::Tensor& gg_up,
+                             const at::Tensor& grad, const at::Tensor& gate, const at::Tensor& up,
+                             const at::Tensor& grad_grad, const at::Tensor& grad_gate,
+                             const at::Tensor& grad_up) {
+  const c10::cuda::CUDAGuard guard(gate.device());
+  visit(spec, gate, [&](auto s, const auto& f) {
+    using S = decltype(s);
+    launch<S, 5, 3>(GatedBackwardBackward<std::decay_t<decltype(f)>>{f},
+                    {&gg_gate, &gg_up, &grad, &gate, &up}, {&grad_grad, &grad_gate, &grad_up},
+                    gate.size(0), gate.size(1));
+  });
+}
+
+}  // namespace
+}  // namespace cuda
+
+const Backend* cuda_backend() {
+  static const Backend backend{cuda::forward,           cuda::backward,
+                               cuda::gated_forward,     cuda::gated_backward,
+                               cuda::backward_backward, cuda::gated_backward_backward};
+  return &backend;
+}
+
+}  // namespace torchact

@@ -1,0 +1,228 @@
+#include "frontend.h"
+
+namespace torchact {
+namespace frontend {
+namespace {
+
+// The backend for the tensors' device; nullptr for Meta, where the frontend's work is all there is.
+const Backend* backend_for(const Spec& spec, const at::Tensor& t) {
+  switch (t.device().type()) {
+    case c10::DeviceType::CPU:
+      return &cpu_backend();
+    case c10::DeviceType::Meta:
+      return nullptr;
+    case c10::DeviceType::CUDA: {
+      const Backend* cuda = cuda_backend();
+      TORCH_CHECK(cuda != nullptr, spec.op,
+                  ": got a CUDA tensor, but this torchact was built without CUDA kernels "
+                  "(configure with -DTORCHACT_CUDA=ON against a CUDA-enabled LibTorch)");
+      return cuda;
+    }
+    default:
+      TORCH_CHECK(false, spec.op, ": tensors on ", t.device(), " are not supported (CPU, CUDA, meta)");
+  }
+}
+
+void check_tensor(const Spec& spec, const char* name, const at::Tensor& t) {
+  TORCH_CHECK(t.defined(), spec.op, ": ", name, " is an undefined tensor");
+  TORCH_CHECK(t.layout() == c10::kStrided, spec.op, ": ", name,
+              " must be a dense (strided) tensor, got layout ", t.layout());
+  const auto dtype = t.scalar_type();
+  TORCH_CHECK(dtype == at::kFloat || dtype == at::kDouble || dtype == at::kHalf ||
+                  dtype == at::kBFloat16,
+              spec.op, ": ", name,
+              " must be a floating-point tensor (float32, float64, float16 or bfloat16), got ",
+              dtype);
+}
+
+// Both tensors checked, and alike in shape, dtype and device.
+void check_pair(const Spec& spec, const char* a_name, const at::Tensor& a, const char* b_name,
+                const at::Tensor& b) {
+  check_tensor(spec, a_name, a);
+  check_tensor(spec, b_name, b);
+  TORCH_CHECK(a.device() == b.device(), spec.op, ": ", a_name, " and ", b_name,
+              " must be on the same device, got ", a_name, " on ", a.device(), " and ", b_name,
+              " on ", b.device());
+  TORCH_CHECK(a.scalar_type() == b.scalar_type(), spec.op, ": ", a_name, " and ", b_name,
+              " must have the same dtype, got ", a.scalar_type(), " and ", b.scalar_type());
+  TORCH_CHECK(a.sizes() == b.sizes(), spec.op, ": ", a_name, " and ", b_name,
+              " must have the same shape, got ", a.sizes(), " and ", b.sizes());
+}
+
+// A contiguous tensor as the one-row 2-D layout the gated kernels take.
+at::Tensor as_one_row(const at::Tensor& t) { return t.contiguous().view({1, t.numel()}); }
+
+// swiglu_packed's x seen as [outer, 2, inner]: select(1, 0) is the gate, select(1, 1) is up.
+struct PackedLayout {
+  int64_t dim;
+  int64_t outer;
+  int64_t inner;
+  std::vector<int64_t> out_sizes;
+};
+
+PackedLayout packed_layout(const Spec& spec, const at::Tensor& x, int64_t dim) {
+  const int64_t ndim = x.dim();
+  TORCH_CHECK(ndim > 0, spec.op, ": x must have at least one dimension to split in two, got a 0-dim tensor");
+  TORCH_CHECK(dim >= -ndim && dim < ndim, spec.op, ": dim ", dim, " is out of range for a tensor of ",
+              ndim, " dimension(s) (expected in [", -ndim, ", ", ndim - 1, "])");
+  const int64_t d = dim < 0 ? dim + ndim : dim;
+  const int64_t size = x.size(d);
+  TORCH_CHECK(size % 2 == 0, spec.op, ": x.size(", dim, ") must be even to split into gate and up, got ",
+              size, " (shape ", x.sizes(), ")");
+  PackedLayout layout{d, 1, size / 2, x.sizes().vec()};
+  for (int64_t i = 0; i < d; ++i) layout.outer *= x.size(i);
+  for (int64_t i = d + 1; i < ndim; ++i) layout.inner *= x.size(i);
+  layout.out_sizes[d] = size / 2;
+  return layout;
+}
+
+// grad_output of a packed op: like x, with the output's shape.
+void check_packed_grad(const Spec& spec, const at::Tensor& grad, const at::Tensor& x,
+                       const PackedLayout& layout) {
+  check_tensor(spec, "grad_output", grad);
+  TORCH_CHECK(grad.device() == x.device() && grad.scalar_type() == x.scalar_type(), spec.op,
+              ": grad_output and x must have the same device and dtype, got ", grad.device(), " ",
+              grad.scalar_type(), " and ", x.device(), " ", x.scalar_type());
+  TORCH_CHECK(grad.sizes() == c10::IntArrayRef(layout.out_sizes), spec.op,
+              ": grad_output must have the output's shape ", c10::IntArrayRef(layout.out_sizes),
+              ", got ", grad.sizes());
+}
+
+}  // namespace
+
+at::Tensor forward(const Spec& spec, const at::Tensor& x) {
+  check_tensor(spec, "input", x);
+  at::Tensor y = at::empty(x.sizes(), x.options());
+  const Backend* backend = backend_for(spec, x);
+  if (backend != nullptr && x.numel() > 0) backend->forward(spec, x.contiguous(), y);
+  return y;
+}
+
+at::Tensor backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& saved) {
+  check_pair(spec, "grad_output", grad, "saved tensor", saved);
+  at::Tensor grad_input = at::empty(saved.sizes(), saved.options());
+  const Backend* backend = backend_for(spec, saved);
+  if (backend != nullptr && saved.numel() > 0) {
+    backend->backward(spec, grad.contiguous(), saved.contiguous(), grad_input);
+  }
+  return grad_input;
+}
+
+at::Tensor gated_forward(const Spec& spec, const at::Tensor& gate, const at::Tensor& up) {
+  check_pair(spec, "gate", gate, "up", up);
+  at::Tensor out = at::empty(gate.sizes(), gate.options());
+  const Backend* backend = backend_for(spec, gate);
+  if (backend != nullptr && gate.numel() > 0) {
+    backend->gated_forward(spec, as_one_row(gate), as_one_row(up), out.view({1, out.numel()}));
+  }
+  return out;
+}
+
+std::tuple<at::Tensor, at::Tensor> gated_backward(const Spec& spec, const at::Tensor& grad,
+                                                  const at::Tensor& gate, const at::Tensor& up) {
+  check_pair(spec, "gate", gate, "up", up);
+  check_pair(spec, "grad_output", grad, "gate", gate);
+  at::Tensor grad_gate = at::empty(gate.sizes(), gate.options());
+  at::Tensor grad_up = at::empty(up.sizes(), up.options());
+  const Backend* backend = backend_for(spec, gate);
+  if (backend != nullptr && gate.numel() > 0) {
+    const int64_t n = gate.numel();
+    backend->gated_backward(spec, as_one_row(grad), as_one_row(gate), as_one_row(up),
+                            grad_gate.view({1, n}), grad_up.view({1, n}));
+  }
+  return std::make_tuple(grad_gate, grad_up);
+}
+
+at::Tensor packed_forward(const Spec& spec, const at::Tensor& x, int64_t dim) {
+  check_tensor(spec, "x", x);
+  const PackedLayout layout = packed_layout(spec, x, dim);
+  at::Tensor out = at::empty(layout.out_sizes, x.options());
+  const Backend* backend = backend_for(spec, x);
+  if (backend != nullptr && out.numel() > 0) {
+    const at::Tensor halves = x.contiguous().view({layout.outer, 2, layout.inner});
+    backend->gated_forward(spec, halves.select(1, 0), halves.select(1, 1),
+                           out.view({layout.outer, layout.inner}));
+  }
+  return out;
+}
+
+at::Tensor packed_backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& x,
+                           int64_t dim) {
+  check_tensor(spec, "x", x);
+  const PackedLayout layout = packed_layout(spec, x, dim);
+  check_packed_grad(spec, grad, x, layout);
+  at::Tensor grad_x = at::empty(x.sizes(), x.options());
+  const Backend* backend = backend_for(spec, x);
+  if (backend != nullptr && grad.numel() > 0) {
+    const at::Tensor halves = x.contiguous().view({layout.outer, 2, layout.inner});
+    const at::Tensor grad_halves = grad_x.view({layout.outer, 2, layout.inner});
+    backend->gated_backward(spec, grad.contiguous().view({layout.outer, layout.inner}),
+                            halves.select(1, 0), halves.select(1, 1), grad_halves.select(1, 0),
+                            grad_halves.select(1, 1));
+  }
+  return grad_x;
+}
+
+std::tuple<at::Tensor, at::Tensor> backward_backward(const Spec& spec,
+                                                     const at::Tensor& grad_grad_input,
+                                                     const at::Tensor& grad,
+                                                     const at::Tensor& saved) {
+  check_pair(spec, "grad_output", grad, "saved tensor", saved);
+  check_pair(spec, "grad_grad_input", grad_grad_input, "saved tensor", saved);
+  at::Tensor grad_grad = at::empty(saved.sizes(), saved.options());
+  at::Tensor grad_saved = at::empty(saved.sizes(), saved.options());
+  const Backend* backend = backend_for(spec, saved);
+  if (backend != nullptr && saved.numel() > 0) {
+    backend->backward_backward(spec, grad_grad_input.contiguous(), grad.contiguous(),
+                               saved.contiguous(), grad_grad, grad_saved);
+  }
+  return std::make_tuple(grad_grad, grad_saved);
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> gated_backward_backward(
+    const Spec& spec, const at::Tensor& grad_grad_gate, const at::Tensor& grad_grad_up,
+    const at::Tensor& grad, const at::Tensor& gate, const at::Tensor& up) {
+  check_pair(spec, "gate", gate, "up", up);
+  check_pair(spec, "grad_output", grad, "gate", gate);
+  check_pair(spec, "grad_grad_gate", grad_grad_gate, "gate", gate);
+  check_pair(spec, "grad_grad_up", grad_grad_up, "gate", gate);
+  at::Tensor grad_grad = at::empty(gate.sizes(), gate.options());
+  at::Tensor grad_gate = at::empty(gate.sizes(), gate.options());
+  at::Tensor grad_up = at::empty(gate.sizes(), gate.options());
+  const Backend* backend = backend_for(spec, gate);
+  if (backend != nullptr && gate.numel() > 0) {
+    const int64_t n = gate.numel();
+    backend->gated_backward_backward(spec, as_one_row(grad_grad_gate), as_one_row(grad_grad_up),
+                                     as_one_row(grad), as_one_row(gate), as_one_row(up),
+                                     grad_grad.view({1, n}), grad_gate.view({1, n}),
+                                     grad_up.view({1, n}));
+  }
+  return std::make_tuple(grad_grad, grad_gate, grad_up);
+}
+
+std::tuple<at::Tensor, at::Tensor> packed_backward_backward(const Spec& spec,
+                                                            const at::Tensor& grad_grad_x,
+                                                            const at::Tensor& grad,
+                                                            const at::Tensor& x, int64_t dim) {
+  check_pair(spec, "grad_grad_x", grad_grad_x, "x", x);
+  const PackedLayout layout = packed_layout(spec, x, dim);
+  check_packed_grad(spec, grad, x, layout);
+  at::Tensor grad_grad = at::empty(layout.out_sizes, x.options());
+  at::Tensor grad_x = at::empty(x.sizes(), x.options());
+  const Backend* backend = backend_for(spec, x);
+  if (backend != nullptr && grad.numel() > 0) {
+    const auto halves = [&](const at::Tensor& t) { return t.view({layout.outer, 2, layout.inner}); };
+    const at::Tensor xs = halves(x.contiguous());
+    const at::Tensor ggs = halves(grad_grad_x.contiguous());
+    const at::Tensor gxs = halves(grad_x);
+    backend->gated_backward_backward(spec, ggs.select(1, 0), ggs.select(1, 1),
+                                     grad.contiguous().view({layout.outer, layout.inner}),
+                                     xs.select(1, 0), xs.select(1, 1),
+                                     grad_grad.view({layout.outer, layout.inner}),
+                                     gxs.select(1, 0), gxs.select(1, 1));
+  }
+  return std::make_tuple(grad_grad, grad_x);
+}
+
+}  // namespace frontend
+}  // namespace torchact

@@ -1,0 +1,301 @@
+// torchact/math.h: the one definition of every activation and its derivatives.
+//
+// Each activation is a small struct templated on the op-math type T (float for float/half/bfloat16
+// storage, double for float64). Every kernel (CPU, CUDA) and the autograd of every op use these
+// structs; nothing else in torchact writes an activation formula.
+//
+//   forward(x)            f(x)
+//   derivative(s)         f'(x), written in terms of the saved value s: the output y when
+//                         kSavesOutput (sigmoid, tanh, relu), otherwise the input x
+//   derivative_grad(s)    d f'(x) / d s: what the backward op's own backward (double backward) needs
+//
+// The structs only use +, *, / and the elementary functions below, so one definition compiles for
+// the host and for CUDA devices, and the CPU loops over them auto-vectorize.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#if defined(__CUDACC__)
+#define TORCHACT_HOST_DEVICE __host__ __device__ __forceinline__
+#else
+// always_inline: the CPU kernels are compiled once per instruction set; inlining everything keeps
+// an AVX-512 copy of a helper from being shared with the baseline build by the linker.
+#define TORCHACT_HOST_DEVICE inline __attribute__((always_inline))
+#endif
+
+namespace torchact {
+namespace math {
+
+// ---------------------------------------------------------------------------------------------
+// Elementary functions. double uses libm (exact enough for gradcheck). float on the host uses the
+// branch-free versions below, which GCC vectorizes (libm's expf is scalar unless -ffast-math, which
+// would break inf/nan handling). float on a CUDA device uses CUDA's accurate expf/erff/tanhf.
+// ---------------------------------------------------------------------------------------------
+namespace detail {
+
+TORCHACT_HOST_DEVICE float bits_to_float(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+TORCHACT_HOST_DEVICE uint32_t float_to_bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+// e^x: x = n ln2 + r with |r| <= ln2/2, e^r by its degree-7 Taylor polynomial (error < 1e-8
+// relative), 2^n applied as two factors so that overflow gives inf and underflow gives subnormals
+// and then 0, as libm does.
+TORCHACT_HOST_DEVICE float exp_f32(float x) {
+  const float xc = x < -104.5f ? -104.5f : (x > 89.0f ? 89.0f : x);
+  const float kRound = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+  const float shifted = xc * 1.44269504088896341f + kRound;
+  const float n = shifted - kRound;
+  const int32_t ni = static_cast<int32_t>(float_to_bits(shifted) - float_to_bits(kRound));
+  const float r = (xc - n * 0.693145751953125f) - n * 1.42860682030941723e-06f;  // ln2 = hi + lo
+  float p = 1.0f / 5040.0f;
+  p = p * r + 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  const int32_t half = ni / 2;
+  const float scale1 = bits_to_float(static_cast<uint32_t>(half + 127) << 23);
+  const float scale2 = bits_to_float(static_cast<uint32_t>(ni - half + 127) << 23);
+  const float result = p * scale1 * scale2;
+  return x != x ? x : result;
+}
+
+// tanh(x): an odd polynomial near 0 (where 1 - 2/(e^2x + 1) would cancel), the exp form outside.
+TORCHACT_HOST_DEVICE float tanh_f32(float x) {
+  const float ax = x < 0.0f ? -x : x;
+  const float s = x * x;
+  float p = 0.002292971737678709f;
+  p = p * s - 0.008344181451980454f;
+  p = p * s + 0.021769006930821424f;
+  p = p * s - 0.05395927379137088f;
+  p = p * s + 0.13333303647652714f;
+  p = p * s - 0.33333333173666174f;
+  const float small = x + x * s * p;
+  const float large_abs = 1.0f - 2.0f / (exp_f32(2.0f * ax) + 1.0f);
+  const float large = x < 0.0f ? -large_abs : large_abs;
+  return ax < 0.625f ? small : (x != x ? x : large);
+}
+
+// erf(x): x * P(x^2) for |x| < 1; 1 - e^(-x^2) Q(1/|x|) above, where erf is 1 in float past 4.
+// Both polynomials are least-squares fits made for torchact (relative error < 2e-8).
+TORCHACT_HOST_DEVICE float erf_f32(float x) {
+  const float ax = x < 0.0f ? -x : x;
+  const float s = x * x;
+  float p = 7.8542210879487e-05f;
+  p = p * s - 0.0008010311284350129f;
+  p = p * s + 0.0051883425006849756f;
+  p = p * s - 0.026853820898308844f;
+  p = p * s + 0.11283585412435648f;
+  p = p * s - 0.3761262585750257f;
+  p = p * s + 1.1283791657386182f;
+  const float small = x * p;
+
+  const float xl = ax > 4.0f ? 4.0f : (ax < 1.0f ? 1.0f : ax);
+  const float u = 1.0f / xl - 0.625f;
+  float q = 0.030716048820132517f;
+  q = q * u - 0.006946471473467624f;
+  q = q * u - 0.028409177469994988f;
+  q = q * u + 0.0446198869719196f;
+  q = q * u - 0.04678595104340066f;
+  q = q * u + 0.02326198458964247f;
+  q = q * u + 0.0437607997570452f;
+  q = q * u - 0.17239360435608306f;
+  q = q * u + 0.3822838365007664f;
+  q = q * u + 0.3059529892333015f;
+  const float large_abs = 1.0f - exp_f32(-xl * xl) * q;
+  const float large = x < 0.0f ? -large_abs : large_abs;
+  return ax < 1.0f ? small : (x != x ? x : large);
+}
+
+}  // namespace detail
+
+TORCHACT_HOST_DEVICE double exp(double x) { return ::exp(x); }
+TORCHACT_HOST_DEVICE double tanh(double x) { return ::tanh(x); }
+TORCHACT_HOST_DEVICE double erf(double x) { return ::erf(x); }
+#if defined(__CUDA_ARCH__)
+TORCHACT_HOST_DEVICE float exp(float x) { return ::expf(x); }
+TORCHACT_HOST_DEVICE float tanh(float x) { return ::tanhf(x); }
+TORCHACT_HOST_DEVICE float erf(float x) { return ::erff(x); }
+#else
+TORCHACT_HOST_DEVICE float exp(float x) { return detail::exp_f32(x); }
+TORCHACT_HOST_DEVICE float tanh(float x) { return detail::tanh_f32(x); }
+TORCHACT_HOST_DEVICE float erf(float x) { return detail::erf_f32(x); }
+#endif
+
+template <typename T>
+TORCHACT_HOST_DEVICE T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The activations.
+// ---------------------------------------------------------------------------------------------
+
+// sigmoid(x) = 1 / (1 + e^-x); derivative y (1 - y), at most 1/4 (at x = 0).
+template <typename T>
+struct Sigmoid {
+  static constexpr bool kSavesOutput = true;
+  TORCHACT_HOST_DEVICE T forward(T x) const { return sigmoid(x); }
+  TORCHACT_HOST_DEVICE T derivative(T y) const { return y * (T(1) - y); }
+  TORCHACT_HOST_DEVICE T derivative_grad(T y) const { return T(1) - T(2) * y; }
+};
+
+// tanh(x); derivative 1 - y^2, at most 1 (at x = 0).
+template <typename T>
+struct Tanh {
+  static constexpr bool kSavesOutput = true;
+  TORCHACT_HOST_DEVICE T forward(T x) const { return tanh(x); }
+  TORCHACT_HOST_DEVICE T derivative(T y) const { return T(1) - y * y; }
+  TORCHACT_HOST_DEVICE T derivative_grad(T y) const { return T(-2) * y; }
+};
+
+// relu(x) = max(x, 0), nan kept; derivative 0 where y <= 0 (ATen's threshold_backward), else 1.
+template <typename T>
+struct Relu {
+  static constexpr bool kSavesOutput = true;
+  TORCHACT_HOST_DEVICE T forward(T x) const { return x < T(0) ? T(0) : x; }
+  TORCHACT_HOST_DEVICE T derivative(T y) const { return y <= T(0) ? T(0) : T(1); }
+  TORCHACT_HOST_DEVICE T derivative_grad(T) const { return T(0); }
+};
+
+// leaky_relu(x) = x for x > 0, slope * x otherwise.
+template <typename T>
+struct LeakyRelu {
+  static constexpr bool kSavesOutput = false;
+  T negative_slope;
+  TORCHACT_HOST_DEVICE T forward(T x) const { return x > T(0) ? x : x * negative_slope; }
+  TORCHACT_HOST_DEVICE T derivative(T x) const { return x > T(0) ? T(1) : negative_slope; }
+  TORCHACT_HOST_DEVICE T derivative_grad(T) const { return T(0); }
+};
+
+// gelu(x) = x Phi(x) with Phi(x) = (1 + erf(x / sqrt 2)) / 2; derivative Phi(x) + x phi(x).
+template <typename T>
+struct GeluErf {
+  static constexpr bool kSavesOutput = false;
+  static constexpr T kSqrtHalf = T(0.70710678118654752440);
+  static constexpr T kInvSqrt2Pi = T(0.39894228040143267794);  // phi(0)
+  TORCHACT_HOST_DEVICE T forward(T x) const { return x * T(0.5) * (T(1) + erf(x * kSqrtHalf)); }
+  TORCHACT_HOST_DEVICE T derivative(T x) const {
+    const T cdf = T(0.5) * (T(1) + erf(x * kSqrtHalf));
+    const T pdf = exp(T(-0.5) * x * x) * kInvSqrt2Pi;
+    return cdf + x * pdf;
+  }
+  TORCHACT_HOST_DEVICE T derivative_grad(T x) const {  // 2 phi(x) + x phi'(x) = phi(x) (2 - x^2)
+    const T pdf = exp(T(-0.5) * x * x) * kInvSqrt2Pi;
+    return pdf * (T(2) - x * x);
+  }
+};
+
+// gelu_tanh(x) = x (1 + tanh(u)) / 2 with u = sqrt(2/pi) (x + 0.044715 x^3).
+template <typename T>
+struct GeluTanh {
+  static constexpr bool kSavesOutput = false;
+  static constexpr T kBeta = T(0.79788456080286535588);  // sqrt(2 / pi)
+  static constexpr T kKappa = T(0.044715);
+  TORCHACT_HOST_DEVICE T forward(T x) const {
+    const T u = kBeta * (x + kKappa * x * x * x);
+    return T(0.5) * x * (T(1) + tanh(u));
+  }
+  TORCHACT_HOST_DEVICE T derivative(T x) const {
+    const T x_sq = x * x;
+    const T t = tanh(kBeta * (x + kKappa * x_sq * x));
+    const T du = kBeta * (T(1) + T(3) * kKappa * x_sq);
+    return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * du;
+  }
+  TORCHACT_HOST_DEVICE T derivative_grad(T x) const {  // (1 - t^2) (u' + x (u'' - 2 t u'^2) / 2)
+    const T x_sq = x * x;
+    const T t = tanh(kBeta * (x + kKappa * x_sq * x));
+    const T du = kBeta * (T(1) + T(3) * kKappa * x_sq);
+    const T d2u = kBeta * T(6) * kKappa * x;
+    return (T(1) - t * t) * (du + T(0.5) * x * (d2u - T(2) * t * du * du));
+  }
+};
+
+// silu(x) = x sigmoid(x); derivative s (1 + x (1 - s)) with s = sigmoid(x).
+template <typename T>
+struct Silu {
+  static constexpr bool kSavesOutput = false;
+  TORCHACT_HOST_DEVICE T forward(T x) const { return x / (T(1) + exp(-x)); }
+  TORCHACT_HOST_DEVICE T derivative(T x) const {
+    const T s = sigmoid(x);
+    return s * (T(1) + x * (T(1) - s));
+  }
+  TORCHACT_HOST_DEVICE T derivative_grad(T x) const {
+    const T s = sigmoid(x);
+    return s * (T(1) - s) * (T(2) + x * (T(1) - T(2) * s));
+  }
+};
+
+// swish(x) = x sigmoid(beta x); derivative s (1 + beta x (1 - s)) with s = sigmoid(beta x).
+template <typename T>
+struct Swish {
+  static constexpr bool kSavesOutput = false;
+  T beta;
+  TORCHACT_HOST_DEVICE T forward(T x) const { return x * sigmoid(beta * x); }
+  TORCHACT_HOST_DEVICE T derivative(T x) const {
+    const T s = sigmoid(beta * x);
+    return s * (T(1) + beta * x * (T(1) - s));
+  }
+  TORCHACT_HOST_DEVICE T derivative_grad(T x) const {
+    const T s = sigmoid(beta * x);
+    return beta * s * (T(1) - s) * (T(2) + beta * x * (T(1) - T(2) * s));
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// f'(x) and f''(x) from the input for any activation, also those that write their derivative in
+// terms of their output (the gated kernels need them at the gate).
+// ---------------------------------------------------------------------------------------------
+template <typename F, typename T>
+TORCHACT_HOST_DEVICE T derivative_at_input(const F& f, T x) {
+  if constexpr (F::kSavesOutput) {
+    return f.derivative(f.forward(x));
+  } else {
+    return f.derivative(x);
+  }
+}
+
+template <typename F, typename T>
+TORCHACT_HOST_DEVICE T second_derivative_at_input(const F& f, T x) {
+  if constexpr (F::kSavesOutput) {
+    const T y = f.forward(x);
+    return f.derivative_grad(y) * f.derivative(y);  // d f'(y(x)) / dx by the chain rule
+  } else {
+    return f.derivative_grad(x);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runtime selection: kernels receive an Activation and its parameter (negative_slope, beta; unused
+// otherwise) and call visit() once per launch to get the struct above.
+// ---------------------------------------------------------------------------------------------
+enum class Activation : int { Sigmoid, Tanh, Relu, LeakyRelu, GeluErf, GeluTanh, Silu, Swish };
+
+template <typename T, typename Fn>
+inline decltype(auto) visit(Activation activation, double param, Fn&& fn) {
+  switch (activation) {
+    case Activation::Sigmoid: return fn(Sigmoid<T>{});
+    case Activation::Tanh: return fn(Tanh<T>{});
+    case Activation::Relu: return fn(Relu<T>{});
+    case Activation::LeakyRelu: return fn(LeakyRelu<T>{static_cast<T>(param)});
+    case Activation::GeluErf: return fn(GeluErf<T>{});
+    case Activation::GeluTanh: return fn(GeluTanh<T>{});
+    case Activation::Silu: return fn(Silu<T>{});
+    case Activation::Swish: return fn(Swish<T>{static_cast<T>(param)});
+  }
+  return fn(Sigmoid<T>{});  // unreachable: every enumerator is handled above
+}
+
+}  // namespace math
+}  // namespace torchact

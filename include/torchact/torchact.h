@@ -1,0 +1,5 @@
+// Everything torchact offers C++ users.
+#pragma once
+
+#include "torchact/math.h"
+#include "torchact/ops.h"

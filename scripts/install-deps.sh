@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what torchact's build and tests need on Debian 12, skipping what is already there.
+#   scripts/install-deps.sh           Debian's packages: compiler, CMake, GoogleTest, Google
+#                                     Benchmark, LibTorch 1.13 (libtorch-dev, python3-torch)
+#   scripts/install-deps.sh --pypi    also PyTorch 2.11.0 from PyPI in a virtual environment at
+#                                     $TORCHACT_VENV (default ~/.cache/torchact/venv-torch-2.11.0),
+#                                     reused when present (the wheel is several GB)
+set -euo pipefail
+
+TORCH_PYPI_VERSION=2.11.0
+VENV="${TORCHACT_VENV:-$HOME/.cache/torchact/venv-torch-$TORCH_PYPI_VERSION}"
+
+packages=(build-essential cmake git python3 python3-venv python3-pip python3-pytest
+          libtorch-dev python3-torch googletest libgtest-dev libbenchmark-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "install-deps: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ "${1:-}" = "--pypi" ]; then
+  if ! "$VENV/bin/python" -c "import torch, pytest, numpy, sys; sys.exit(torch.__version__.split('+')[0] != '$TORCH_PYPI_VERSION')" 2>/dev/null; then
+    echo "install-deps: creating $VENV with torch==$TORCH_PYPI_VERSION from PyPI"
+    mkdir -p "$(dirname "$VENV")"
+    /usr/bin/python3 -m venv "$VENV"
+    "$VENV/bin/pip" install -q "torch==$TORCH_PYPI_VERSION" pytest numpy
+  fi
+  echo "$VENV"
+fi

@@ -1,0 +1,60 @@
+"""Counts passed, failed and skipped tests from GoogleTest's and pytest's XML reports.
+
+  summarize_tests.py LEG BUILD_DIR        one line per report of that build, with skipped names
+  summarize_tests.py --total BUILD_DIR... 'N passed, N failed, N skipped' over all of them
+"""
+import glob
+import os
+import re
+import sys
+import xml.etree.ElementTree as ET
+
+
+def count(path):
+    passed, failed, skipped = 0, 0, []
+    for case in ET.parse(path).getroot().iter("testcase"):
+        name = f"{case.get('classname', '')}.{case.get('name', '')}"
+        if case.find("skipped") is not None or case.get("result") == "skipped":
+            message = case.find("skipped")
+            reason = message.get("message", "") if message is not None else ""
+            skipped.append(f"{name}: {reason}".strip())
+        elif case.find("failure") is not None or case.find("error") is not None:
+            failed += 1
+        else:
+            passed += 1
+    return passed, failed, skipped
+
+
+def reports(build):
+    return sorted(glob.glob(os.path.join(build, "test-results", "*.xml")))
+
+
+def libtorch_version(build):
+    try:
+        with open(os.path.join(build, "CMakeCache.txt")) as f:
+            torch_dir = re.search(r"^Torch_DIR:PATH=(.*)$", f.read(), re.M).group(1)
+        with open(os.path.join(torch_dir, "TorchConfigVersion.cmake")) as f:
+            return re.search(r'PACKAGE_VERSION "([^"]+)"', f.read()).group(1)
+    except (OSError, AttributeError):
+        return "?"
+
+
+if sys.argv[1] == "--total":
+    totals = [0, 0, 0]
+    for build in sys.argv[2:]:
+        for path in reports(build):
+            p, f, s = count(path)
+            totals = [totals[0] + p, totals[1] + f, totals[2] + len(s)]
+    print(f"{totals[0]} passed, {totals[1]} failed, {totals[2]} skipped")
+else:
+    leg, build = sys.argv[1], sys.argv[2]
+    lines = []
+    for path in reports(build):
+        p, f, s = count(path)
+        suite = os.path.splitext(os.path.basename(path))[0]
+        lines.append(f"{leg} (LibTorch {libtorch_version(build)}) {suite}: "
+                     f"{p} passed, {f} failed, {len(s)} skipped")
+        lines += [f"    skipped {name}" for name in s]
+    if not reports(build):
+        lines.append(f"{leg}: no test reports in {build}/test-results")
+    print("\n".join(lines))

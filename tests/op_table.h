@@ -1,0 +1,171 @@
+// The test table: every torchact op beside the built-in composition it must equal. Shared by the
+// table-driven tests; adding an op adds one row here.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "torchact/ops.h"
+
+namespace torchact_test {
+
+using at::Tensor;
+using Inputs = std::vector<Tensor>;
+using OpFunction = std::function<Tensor(const Inputs&)>;
+
+enum class Arity { Unary, Gated, Packed };  // packed: one input holding [gate | up] on the last dim
+
+struct OpCase {
+  std::string name;  // a valid GoogleTest name
+  std::string op;    // the torchact op it calls, as named in error messages
+  Arity arity;
+  OpFunction ours;
+  OpFunction reference;     // built from ATen ops
+  bool composed;            // reference is several ATen ops (rounds between them in half types)
+  bool kink_at_zero;        // relu, leaky_relu: no finite differences across 0
+  // For ops whose backward uses their output (sigmoid, tanh, relu): ATen's backward op, given
+  // (grad, output). In half types the output is rounded before the backward sees it.
+  std::function<Tensor(const Tensor&, const Tensor&)> output_backward = nullptr;
+};
+
+inline Tensor silu_ref(const Tensor& x) { return torch::silu(x); }
+inline Tensor gelu_ref(const Tensor& x, const std::string& a) {
+  return torch::gelu(x, a);
+}
+
+inline const std::vector<OpCase>& op_table() {
+  static const std::vector<OpCase> table = {
+      {"sigmoid", "torchact::sigmoid", Arity::Unary, [](const Inputs& in) { return torchact::sigmoid(in[0]); },
+       [](const Inputs& in) { return torch::sigmoid(in[0]); }, false, false,
+       [](const Tensor& g, const Tensor& y) { return at::sigmoid_backward(g, y); }},
+      {"tanh", "torchact::tanh", Arity::Unary, [](const Inputs& in) { return torchact::tanh(in[0]); },
+       [](const Inputs& in) { return torch::tanh(in[0]); }, false, false,
+       [](const Tensor& g, const Tensor& y) { return at::tanh_backward(g, y); }},
+      {"relu", "torchact::relu", Arity::Unary, [](const Inputs& in) { return torchact::relu(in[0]); },
+       [](const Inputs& in) { return torch::relu(in[0]); }, false, true,
+       [](const Tensor& g, const Tensor& y) { return at::threshold_backward(g, y, 0); }},
+      {"leaky_relu", "torchact::leaky_relu", Arity::Unary, [](const Inputs& in) { return torchact::leaky_relu(in[0]); },
+       [](const Inputs& in) { return torch::leaky_relu(in[0], 0.01); }, false, true},
+      {"leaky_relu_slope0p2", "torchact::leaky_relu", Arity::Unary,
+       [](const Inputs& in) { return torchact::leaky_relu(in[0], 0.2); },
+       [](const Inputs& in) { return torch::leaky_relu(in[0], 0.2); }, false, true},
+      {"gelu", "torchact::gelu", Arity::Unary, [](const Inputs& in) { return torchact::gelu(in[0]); },
+       [](const Inputs& in) { return gelu_ref(in[0], "none"); }, false, false},
+      {"gelu_tanh", "torchact::gelu", Arity::Unary, [](const Inputs& in) { return torchact::gelu(in[0], "tanh"); },
+       [](const Inputs& in) { return gelu_ref(in[0], "tanh"); }, false, false},
+      {"silu", "torchact::silu", Arity::Unary, [](const Inputs& in) { return torchact::silu(in[0]); },
+       [](const Inputs& in) { return silu_ref(in[0]); }, false, false},
+      {"swish", "torchact::swish", Arity::Unary, [](const Inputs& in) { return torchact::swish(in[0]); },
+       [](const Inputs& in) { return in[0] * torch::sigmoid(in[0]); }, true, false},
+      {"swish_beta1p7", "torchact::swish", Arity::Unary, [](const Inputs& in) { return torchact::swish(in[0], 1.7); },
+       [](const Inputs& in) { return in[0] * torch::sigmoid(1.7 * in[0]); }, true, false},
+      {"swiglu", "torchact::swiglu", Arity::Gated, [](const Inputs& in) { return torchact::swiglu(in[0], in[1]); },
+       [](const Inputs& in) { return silu_ref(in[0]) * in[1]; }, true, false},
+      {"geglu", "torchact::geglu", Arity::Gated, [](const Inputs& in) { return torchact::geglu(in[0], in[1]); },
+       [](const Inputs& in) { return gelu_ref(in[0], "none") * in[1]; }, true, false},
+      {"geglu_tanh", "torchact::geglu", Arity::Gated,
+       [](const Inputs& in) { return torchact::geglu(in[0], in[1], "tanh"); },
+       [](const Inputs& in) { return gelu_ref(in[0], "tanh") * in[1]; }, true, false},
+      {"swiglu_packed", "torchact::swiglu_packed", Arity::Packed,
+       [](const Inputs& in) { return torchact::swiglu_packed(in[0]); },
+       [](const Inputs& in) {
+         const auto halves = in[0].chunk(2, -1);
+         return silu_ref(halves[0]) * halves[1];
+       },
+       true, false},
+  };
+  return table;
+}
+
+inline std::vector<at::ScalarType> all_dtypes() {
+  return {at::kFloat, at::kDouble, at::kHalf, at::kBFloat16};
+}
+
+inline std::string dtype_name(at::ScalarType t) {
+  switch (t) {
+    case at::kFloat: return "float32";
+    case at::kDouble: return "float64";
+    case at::kHalf: return "float16";
+    case at::kBFloat16: return "bfloat16";
+    default: return "other";
+  }
+}
+
+inline bool is_reduced(at::ScalarType t) { return t == at::kHalf || t == at::kBFloat16; }
+
+// The reference in float16/bfloat16: the float32 built-in on the same values, rounded once, which
+// is what PyTorch 2.x's reduced-precision kernels compute. (LibTorch 1.13 has no CPU float16
+// kernels, and its bfloat16 GELU rounds between steps on some paths: errors up to 100%.)
+// Ops that save their output see it rounded in their backward, as ATen's do.
+struct RoundedOutputReference : torch::autograd::Function<RoundedOutputReference> {
+  static Tensor forward(torch::autograd::AutogradContext* ctx, const Tensor& x, const OpCase* op) {
+    const Tensor y = op->reference({x.to(at::kFloat)}).to(x.scalar_type());
+    ctx->save_for_backward({y});
+    ctx->saved_data["op"] = reinterpret_cast<int64_t>(op);
+    return y;
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto* op = reinterpret_cast<const OpCase*>(ctx->saved_data["op"].toInt());
+    const Tensor y = ctx->get_saved_variables()[0];
+    return {op->output_backward(grads[0].to(at::kFloat), y.to(at::kFloat)).to(y.scalar_type()),
+            Tensor()};
+  }
+};
+
+inline Tensor reference(const OpCase& op, const Inputs& inputs) {
+  const auto dtype = inputs[0].scalar_type();
+  if (!is_reduced(dtype)) return op.reference(inputs);
+  if (op.output_backward) return RoundedOutputReference::apply(inputs[0], &op);
+  Inputs in_float;
+  for (const auto& t : inputs) in_float.push_back(t.to(at::kFloat));
+  return op.reference(in_float).to(dtype);
+}
+
+// torch.testing's default tolerances.
+struct Tolerance {
+  double rtol, atol;
+};
+inline Tolerance tolerance(at::ScalarType t) {
+  switch (t) {
+    case at::kDouble: return {1e-7, 1e-7};
+    case at::kHalf: return {1e-3, 1e-5};
+    case at::kBFloat16: return {1.6e-2, 1e-5};
+    default: return {1.3e-6, 1e-5};
+  }
+}
+
+// Empty string when actual and expected agree (nan where the other is nan) within the dtype's
+// tolerance; otherwise where and by how much they differ.
+inline std::string mismatch(const Tensor& actual, const Tensor& expected, Tolerance tol) {
+  if (actual.sizes() != expected.sizes()) {
+    std::ostringstream msg;
+    msg << "shape " << actual.sizes() << " != expected " << expected.sizes();
+    return msg.str();
+  }
+  if (actual.scalar_type() != expected.scalar_type()) {
+    std::ostringstream msg;
+    msg << "dtype " << actual.scalar_type() << " != expected " << expected.scalar_type();
+    return msg.str();
+  }
+  if (actual.numel() == 0) return "";
+  const Tensor a = actual.detach().to(at::kDouble).reshape(-1);
+  const Tensor e = expected.detach().to(at::kDouble).reshape(-1);
+  const Tensor both_nan = a.isnan() & e.isnan();
+  const Tensor same_inf = (a == e);  // equal values, infinities included
+  const Tensor close = (a - e).abs() <= tol.atol + tol.rtol * e.abs();
+  const Tensor ok = both_nan | same_inf | close;
+  if (ok.all().item<bool>()) return "";
+  const int64_t bad = (~ok).nonzero()[0][0].item<int64_t>();
+  std::ostringstream msg;
+  msg.precision(10);
+  msg << (~ok).sum().item<int64_t>() << " of " << a.numel() << " elements differ; first at flat index "
+      << bad << ": got " << a[bad].item<double>() << ", expected " << e[bad].item<double>()
+      << " (rtol " << tol.rtol << ", atol " << tol.atol << ")";
+  return msg.str();
+}
+
+}  // namespace torchact_test

@@ -1,0 +1,184 @@
+"""torchact from Python: every op against the built-in one, torch.autograd.gradcheck in float64,
+and what autograd saves for the backward."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+ops = torch.ops.torchact
+
+
+def silu_ref(x):
+    return F.silu(x)
+
+
+# name -> (torchact call, reference call, number of inputs, kink at zero)
+OPS = {
+    "sigmoid": (lambda x: ops.sigmoid(x), torch.sigmoid, 1, False),
+    "tanh": (lambda x: ops.tanh(x), torch.tanh, 1, False),
+    "relu": (lambda x: ops.relu(x), torch.relu, 1, True),
+    "leaky_relu": (lambda x: ops.leaky_relu(x), lambda x: F.leaky_relu(x, 0.01), 1, True),
+    "leaky_relu_0.2": (lambda x: ops.leaky_relu(x, 0.2), lambda x: F.leaky_relu(x, 0.2), 1, True),
+    "gelu": (lambda x: ops.gelu(x), F.gelu, 1, False),
+    "gelu_tanh": (lambda x: ops.gelu(x, approximate="tanh"),
+                  lambda x: F.gelu(x, approximate="tanh"), 1, False),
+    "silu": (lambda x: ops.silu(x), silu_ref, 1, False),
+    "swish": (lambda x: ops.swish(x), lambda x: x * torch.sigmoid(x), 1, False),
+    "swish_1.7": (lambda x: ops.swish(x, 1.7), lambda x: x * torch.sigmoid(1.7 * x), 1, False),
+    "swiglu": (lambda a, b: ops.swiglu(a, b), lambda a, b: silu_ref(a) * b, 2, False),
+    "geglu": (lambda a, b: ops.geglu(a, b), lambda a, b: F.gelu(a) * b, 2, False),
+    "geglu_tanh": (lambda a, b: ops.geglu(a, b, approximate="tanh"),
+                   lambda a, b: F.gelu(a, approximate="tanh") * b, 2, False),
+    "swiglu_packed": (lambda x: ops.swiglu_packed(x),
+                      lambda x: silu_ref(x.chunk(2, -1)[0]) * x.chunk(2, -1)[1], 1, False),
+    "swiglu_packed_dim0": (lambda x: ops.swiglu_packed(x, 0),
+                           lambda x: silu_ref(x.chunk(2, 0)[0]) * x.chunk(2, 0)[1], 1, False),
+}
+
+TOLERANCES = {
+    torch.float32: dict(rtol=1.3e-6, atol=1e-5),
+    torch.float64: dict(rtol=1e-7, atol=1e-7),
+    torch.bfloat16: dict(rtol=1.6e-2, atol=1e-5),
+    torch.float16: dict(rtol=1e-3, atol=1e-5),
+}
+
+
+# ATen's backward ops for the ops whose backward takes their output.
+OUTPUT_BACKWARD = {
+    "sigmoid": torch.ops.aten.sigmoid_backward,
+    "tanh": torch.ops.aten.tanh_backward,
+    "relu": lambda g, y: torch.ops.aten.threshold_backward(g, y, 0),
+}
+
+
+class RoundedOutputReference(torch.autograd.Function):
+    """The float32 built-in, rounded to x's dtype; its backward sees the rounded output, as
+    ATen's reduced-precision kernels' does."""
+
+    @staticmethod
+    def forward(ctx, x, name):
+        y = OPS[name][1](x.float()).to(x.dtype)
+        ctx.save_for_backward(y)
+        ctx.name = name
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return OUTPUT_BACKWARD[ctx.name](grad.float(), y.float()).to(y.dtype), None
+
+
+def make_inputs(name, dtype, shape=(6, 8), kink=False):
+    torch.manual_seed(0)
+    n = OPS[name][2]
+    xs = []
+    for _ in range(n):
+        x = torch.randn(shape, dtype=torch.float64) * 3
+        if kink:
+            x = x.sign() * (x.abs() + 1e-3)
+        xs.append(x.to(dtype).requires_grad_(True))
+    return xs
+
+
+@pytest.mark.parametrize("dtype", list(TOLERANCES), ids=str)
+@pytest.mark.parametrize("name", list(OPS))
+def test_matches_builtin(name, dtype):
+    ours_fn, ref_fn, _, _ = OPS[name]
+    xs = make_inputs(name, dtype)
+    ref_xs = [x.detach().clone().requires_grad_(True) for x in xs]
+    out = ours_fn(*xs)
+    # Reduced types: compare with the built-in computed in float32 on the same values (ATen
+    # rounds between the steps of a composition; torchact computes in float and rounds once).
+    if dtype in (torch.float16, torch.bfloat16) and name in OUTPUT_BACKWARD:
+        expected = RoundedOutputReference.apply(ref_xs[0], name)
+    elif dtype in (torch.float16, torch.bfloat16):
+        expected = ref_fn(*[x.float() for x in ref_xs]).to(dtype)
+    else:
+        expected = ref_fn(*ref_xs)
+    torch.testing.assert_close(out, expected, **TOLERANCES[dtype])
+    grad = torch.randn_like(out)
+    out.backward(grad)
+    expected.backward(grad)
+    for x, r in zip(xs, ref_xs):
+        torch.testing.assert_close(x.grad, r.grad, **TOLERANCES[dtype])
+
+
+@pytest.mark.parametrize("name", list(OPS))
+def test_gradcheck(name):
+    ours_fn, _, _, kink = OPS[name]
+    xs = make_inputs(name, torch.float64, shape=(4, 6), kink=kink)
+    assert torch.autograd.gradcheck(ours_fn, xs)
+
+
+def saved_tensors(fn, *inputs):
+    """The tensors autograd keeps for fn's backward."""
+    saved = []
+
+    def pack(t):
+        saved.append(t)
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        out = fn(*inputs)
+    return out, saved
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu"])
+def test_saves_only_output(name):
+    x = torch.randn(16, requires_grad=True)
+    out, saved = saved_tensors(OPS[name][0], x)
+    assert len(saved) == 1 and saved[0].data_ptr() == out.data_ptr()
+
+
+@pytest.mark.parametrize("name", ["leaky_relu", "gelu", "gelu_tanh", "silu", "swish", "swiglu_packed"])
+def test_saves_only_input(name):
+    x = torch.randn(16, requires_grad=True)
+    _, saved = saved_tensors(OPS[name][0], x)
+    assert len(saved) == 1 and saved[0].data_ptr() == x.data_ptr()
+
+
+@pytest.mark.parametrize("name", ["swiglu", "geglu", "geglu_tanh"])
+def test_gated_saves_only_inputs(name):
+    gate = torch.randn(16, requires_grad=True)
+    up = torch.randn(16, requires_grad=True)
+    _, saved = saved_tensors(OPS[name][0], gate, up)
+    assert sorted(t.data_ptr() for t in saved) == sorted([gate.data_ptr(), up.data_ptr()])
+
+
+def test_schemas():
+    expected = {
+        "sigmoid": "sigmoid(Tensor self) -> Tensor",
+        "leaky_relu": "leaky_relu(Tensor self, float negative_slope=0.01) -> Tensor",
+        "gelu": "gelu(Tensor self, *, str approximate='none') -> Tensor",
+        "swish": "swish(Tensor self, float beta=1.) -> Tensor",
+        "swiglu": "swiglu(Tensor gate, Tensor up) -> Tensor",
+        "geglu": "geglu(Tensor gate, Tensor up, *, str approximate='none') -> Tensor",
+        "swiglu_packed": "swiglu_packed(Tensor x, int dim=-1) -> Tensor",
+    }
+    for name, schema in expected.items():
+        actual = str(getattr(ops, name).default._schema)
+        # LibTorch 1.13 prints string defaults in double quotes.
+        assert actual.replace("torchact::", "").replace('"', "'") == schema
+
+
+def test_errors_name_the_op():
+    with pytest.raises(RuntimeError, match=r"torchact::silu.*floating-point.*Long"):
+        ops.silu(torch.ones(3, dtype=torch.long))
+    with pytest.raises(RuntimeError, match=r"torchact::swiglu.*same shape"):
+        ops.swiglu(torch.ones(2, 3), torch.ones(3))
+    with pytest.raises(RuntimeError, match=r"torchact::gelu.*'none', 'tanh'"):
+        ops.gelu(torch.ones(3), approximate="fast")
+    with pytest.raises(RuntimeError, match=r"torchact::swiglu_packed.*even"):
+        ops.swiglu_packed(torch.ones(2, 5))
+
+
+def test_meta_device():
+    x = torch.empty(4, 10, device="meta", dtype=torch.bfloat16)
+    assert ops.swiglu_packed(x).shape == (4, 5)
+    assert ops.gelu(x, approximate="tanh").dtype == torch.bfloat16
+
+
+@pytest.mark.parametrize("name", list(OPS))
+def test_gradgradcheck(name):
+    ours_fn, _, _, kink = OPS[name]
+    xs = make_inputs(name, torch.float64, shape=(2, 4), kink=kink)
+    assert torch.autograd.gradgradcheck(ours_fn, xs)

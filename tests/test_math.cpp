@@ -1,0 +1,88 @@
+// The float32 elementary functions of math.h (used by the CPU kernels) against libm in double,
+// over a dense sweep of the float range: the documented error bounds are enforced here.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <limits>
+
+#include "torchact/math.h"
+
+namespace {
+
+struct Sweep {
+  double max_abs_error = 0;   // |f - ref|
+  double max_rel_error = 0;   // |f - ref| / |ref| where |ref| >= min_abs_for_relative
+  float worst_x = 0;
+};
+
+// Every 64th float from -max_x to max_x (about 67 million points for the whole range).
+Sweep sweep(const std::function<float(float)>& f, const std::function<double(double)>& ref,
+            float max_x, double min_abs_for_relative) {
+  Sweep s;
+  const uint32_t stride = 64;
+  for (uint32_t bits = 0; bits < 0x7F800000u; bits += stride) {
+    for (float sign : {1.0f, -1.0f}) {
+      float x;
+      std::memcpy(&x, &bits, sizeof x);
+      x *= sign;
+      if (std::fabs(x) > max_x) continue;
+      const double expected = ref(static_cast<double>(x));
+      const double got = f(x);
+      if (std::isinf(expected)) {
+        EXPECT_EQ(got, expected) << "at x = " << x;
+        continue;
+      }
+      const double abs_error = std::fabs(got - expected);
+      if (abs_error > s.max_abs_error) s.max_abs_error = abs_error;
+      if (std::fabs(expected) >= min_abs_for_relative) {
+        const double rel = abs_error / std::fabs(expected);
+        if (rel > s.max_rel_error) {
+          s.max_rel_error = rel;
+          s.worst_x = x;
+        }
+      }
+    }
+  }
+  return s;
+}
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
+TEST(MathAccuracy, ExpFloat) {
+  // Over the whole range where e^x is a normal float: relative error <= 2.5e-7 (about 2 ulp).
+  const auto s = sweep([](float x) { return torchact::math::detail::exp_f32(x); },
+                       [](double x) { return std::exp(x); }, 88.7f, 1.1754943508222875e-38);
+  EXPECT_LE(s.max_rel_error, 2.5e-7) << "worst at x = " << s.worst_x;
+  EXPECT_EQ(torchact::math::detail::exp_f32(-kInf), 0.0f);
+  EXPECT_EQ(torchact::math::detail::exp_f32(kInf), kInf);
+  EXPECT_EQ(torchact::math::detail::exp_f32(89.0f), kInf);
+  EXPECT_TRUE(std::isnan(torchact::math::detail::exp_f32(std::nanf(""))));
+  // Subnormal results are kept, not flushed.
+  EXPECT_GT(torchact::math::detail::exp_f32(-100.0f), 0.0f);
+  EXPECT_NEAR(torchact::math::detail::exp_f32(-100.0f), std::exp(-100.0), 2e-45);
+}
+
+// tanh and erf: relative error where the result is a normal float (a subnormal result has fewer
+// bits than any relative bound).
+TEST(MathAccuracy, TanhFloat) {
+  const auto s = sweep([](float x) { return torchact::math::detail::tanh_f32(x); },
+                       [](double x) { return std::tanh(x); }, 1e30f, 1.1754943508222875e-38);
+  EXPECT_LE(s.max_rel_error, 3e-7) << "worst at x = " << s.worst_x;
+  EXPECT_EQ(torchact::math::detail::tanh_f32(kInf), 1.0f);
+  EXPECT_EQ(torchact::math::detail::tanh_f32(-kInf), -1.0f);
+  EXPECT_TRUE(std::isnan(torchact::math::detail::tanh_f32(std::nanf(""))));
+}
+
+TEST(MathAccuracy, ErfFloat) {
+  const auto s = sweep([](float x) { return torchact::math::detail::erf_f32(x); },
+                       [](double x) { return std::erf(x); }, 1e30f, 1.1754943508222875e-38);
+  EXPECT_LE(s.max_rel_error, 3e-7) << "worst at x = " << s.worst_x;
+  EXPECT_EQ(torchact::math::detail::erf_f32(kInf), 1.0f);
+  EXPECT_EQ(torchact::math::detail::erf_f32(-kInf), -1.0f);
+  EXPECT_TRUE(std::isnan(torchact::math::detail::erf_f32(std::nanf(""))));
+}
+
+}  // namespace
