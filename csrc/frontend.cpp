@@ -45,19 +45,30 @@ void check_pair(const Spec& spec, const char* a_name, const at::Tensor& a, const
               " on ", b.device());
   TORCH_CHECK(a.scalar_type() == b.scalar_type(), spec.op, ": ", a_name, " and ", b_name,
               " must have the same dtype, got ", a.scalar_type(), " and ", b.scalar_type());
-  TORCH_CHECK(a.sizes() == b.sizes(), spec.op, ": ", a_name, " and ", b_name,
-              " must have the same shape, got ", a.sizes(), " and ", b.sizes());
+  TORCH_CHECK(a.sym_sizes() == b.sym_sizes(), spec.op, ": ", a_name, " and ", b_name,
+              " must have the same shape, got ", a.sym_sizes(), " and ", b.sym_sizes());
 }
 
+// Sizes are SymInts throughout, so that the Meta kernels also serve symbolic shapes
+// (torch.compile's dynamic shapes, fake tensors); on CPU and CUDA they are plain integers.
+at::Tensor empty_like_sizes(const at::Tensor& t) { return at::empty_symint(t.sym_sizes(), t.options()); }
+
 // A contiguous tensor as the one-row 2-D layout the gated kernels take.
-at::Tensor as_one_row(const at::Tensor& t) { return t.contiguous().view({1, t.numel()}); }
+at::Tensor as_one_row(const at::Tensor& t) {
+  return t.contiguous().view_symint({c10::SymInt(1), t.sym_numel()});
+}
 
 // swiglu_packed's x seen as [outer, 2, inner]: select(1, 0) is the gate, select(1, 1) is up.
 struct PackedLayout {
   int64_t dim;
-  int64_t outer;
-  int64_t inner;
-  std::vector<int64_t> out_sizes;
+  c10::SymInt outer;
+  c10::SymInt inner;
+  std::vector<c10::SymInt> out_sizes;
+  // t (x's shape, contiguous) as [outer, 2, inner].
+  at::Tensor halves(const at::Tensor& t) const {
+    return t.view_symint({outer, c10::SymInt(2), inner});
+  }
+  at::Tensor rows(const at::Tensor& t) const { return t.view_symint({outer, inner}); }
 };
 
 PackedLayout packed_layout(const Spec& spec, const at::Tensor& x, int64_t dim) {
@@ -66,12 +77,12 @@ PackedLayout packed_layout(const Spec& spec, const at::Tensor& x, int64_t dim) {
   TORCH_CHECK(dim >= -ndim && dim < ndim, spec.op, ": dim ", dim, " is out of range for a tensor of ",
               ndim, " dimension(s) (expected in [", -ndim, ", ", ndim - 1, "])");
   const int64_t d = dim < 0 ? dim + ndim : dim;
-  const int64_t size = x.size(d);
+  const c10::SymInt size = x.sym_size(d);
   TORCH_CHECK(size % 2 == 0, spec.op, ": x.size(", dim, ") must be even to split into gate and up, got ",
-              size, " (shape ", x.sizes(), ")");
-  PackedLayout layout{d, 1, size / 2, x.sizes().vec()};
-  for (int64_t i = 0; i < d; ++i) layout.outer *= x.size(i);
-  for (int64_t i = d + 1; i < ndim; ++i) layout.inner *= x.size(i);
+              size, " (shape ", x.sym_sizes(), ")");
+  PackedLayout layout{d, 1, size / 2, x.sym_sizes().vec()};
+  for (int64_t i = 0; i < d; ++i) layout.outer = layout.outer * x.sym_size(i);
+  for (int64_t i = d + 1; i < ndim; ++i) layout.inner = layout.inner * x.sym_size(i);
   layout.out_sizes[d] = size / 2;
   return layout;
 }
@@ -83,16 +94,16 @@ void check_packed_grad(const Spec& spec, const at::Tensor& grad, const at::Tenso
   TORCH_CHECK(grad.device() == x.device() && grad.scalar_type() == x.scalar_type(), spec.op,
               ": grad_output and x must have the same device and dtype, got ", grad.device(), " ",
               grad.scalar_type(), " and ", x.device(), " ", x.scalar_type());
-  TORCH_CHECK(grad.sizes() == c10::IntArrayRef(layout.out_sizes), spec.op,
-              ": grad_output must have the output's shape ", c10::IntArrayRef(layout.out_sizes),
-              ", got ", grad.sizes());
+  TORCH_CHECK(grad.sym_sizes() == c10::SymIntArrayRef(layout.out_sizes), spec.op,
+              ": grad_output must have the output's shape ", c10::SymIntArrayRef(layout.out_sizes),
+              ", got ", grad.sym_sizes());
 }
 
 }  // namespace
 
 at::Tensor forward(const Spec& spec, const at::Tensor& x) {
   check_tensor(spec, "input", x);
-  at::Tensor y = at::empty(x.sizes(), x.options());
+  at::Tensor y = empty_like_sizes(x);
   const Backend* backend = backend_for(spec, x);
   if (backend != nullptr && x.numel() > 0) backend->forward(spec, x.contiguous(), y);
   return y;
@@ -100,7 +111,7 @@ at::Tensor forward(const Spec& spec, const at::Tensor& x) {
 
 at::Tensor backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& saved) {
   check_pair(spec, "grad_output", grad, "saved tensor", saved);
-  at::Tensor grad_input = at::empty(saved.sizes(), saved.options());
+  at::Tensor grad_input = empty_like_sizes(saved);
   const Backend* backend = backend_for(spec, saved);
   if (backend != nullptr && saved.numel() > 0) {
     backend->backward(spec, grad.contiguous(), saved.contiguous(), grad_input);
@@ -110,10 +121,10 @@ at::Tensor backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& 
 
 at::Tensor gated_forward(const Spec& spec, const at::Tensor& gate, const at::Tensor& up) {
   check_pair(spec, "gate", gate, "up", up);
-  at::Tensor out = at::empty(gate.sizes(), gate.options());
+  at::Tensor out = empty_like_sizes(gate);
   const Backend* backend = backend_for(spec, gate);
   if (backend != nullptr && gate.numel() > 0) {
-    backend->gated_forward(spec, as_one_row(gate), as_one_row(up), out.view({1, out.numel()}));
+    backend->gated_forward(spec, as_one_row(gate), as_one_row(up), as_one_row(out));
   }
   return out;
 }
@@ -122,13 +133,12 @@ std::tuple<at::Tensor, at::Tensor> gated_backward(const Spec& spec, const at::Te
                                                   const at::Tensor& gate, const at::Tensor& up) {
   check_pair(spec, "gate", gate, "up", up);
   check_pair(spec, "grad_output", grad, "gate", gate);
-  at::Tensor grad_gate = at::empty(gate.sizes(), gate.options());
-  at::Tensor grad_up = at::empty(up.sizes(), up.options());
+  at::Tensor grad_gate = empty_like_sizes(gate);
+  at::Tensor grad_up = empty_like_sizes(up);
   const Backend* backend = backend_for(spec, gate);
   if (backend != nullptr && gate.numel() > 0) {
-    const int64_t n = gate.numel();
     backend->gated_backward(spec, as_one_row(grad), as_one_row(gate), as_one_row(up),
-                            grad_gate.view({1, n}), grad_up.view({1, n}));
+                            as_one_row(grad_gate), as_one_row(grad_up));
   }
   return std::make_tuple(grad_gate, grad_up);
 }
@@ -136,12 +146,11 @@ std::tuple<at::Tensor, at::Tensor> gated_backward(const Spec& spec, const at::Te
 at::Tensor packed_forward(const Spec& spec, const at::Tensor& x, int64_t dim) {
   check_tensor(spec, "x", x);
   const PackedLayout layout = packed_layout(spec, x, dim);
-  at::Tensor out = at::empty(layout.out_sizes, x.options());
+  at::Tensor out = at::empty_symint(layout.out_sizes, x.options());
   const Backend* backend = backend_for(spec, x);
   if (backend != nullptr && out.numel() > 0) {
-    const at::Tensor halves = x.contiguous().view({layout.outer, 2, layout.inner});
-    backend->gated_forward(spec, halves.select(1, 0), halves.select(1, 1),
-                           out.view({layout.outer, layout.inner}));
+    const at::Tensor halves = layout.halves(x.contiguous());
+    backend->gated_forward(spec, halves.select(1, 0), halves.select(1, 1), layout.rows(out));
   }
   return out;
 }
@@ -151,13 +160,13 @@ at::Tensor packed_backward(const Spec& spec, const at::Tensor& grad, const at::T
   check_tensor(spec, "x", x);
   const PackedLayout layout = packed_layout(spec, x, dim);
   check_packed_grad(spec, grad, x, layout);
-  at::Tensor grad_x = at::empty(x.sizes(), x.options());
+  at::Tensor grad_x = empty_like_sizes(x);
   const Backend* backend = backend_for(spec, x);
   if (backend != nullptr && grad.numel() > 0) {
-    const at::Tensor halves = x.contiguous().view({layout.outer, 2, layout.inner});
-    const at::Tensor grad_halves = grad_x.view({layout.outer, 2, layout.inner});
-    backend->gated_backward(spec, grad.contiguous().view({layout.outer, layout.inner}),
-                            halves.select(1, 0), halves.select(1, 1), grad_halves.select(1, 0),
+    const at::Tensor halves = layout.halves(x.contiguous());
+    const at::Tensor grad_halves = layout.halves(grad_x);
+    backend->gated_backward(spec, layout.rows(grad.contiguous()), halves.select(1, 0),
+                            halves.select(1, 1), grad_halves.select(1, 0),
                             grad_halves.select(1, 1));
   }
   return grad_x;
@@ -169,8 +178,8 @@ std::tuple<at::Tensor, at::Tensor> backward_backward(const Spec& spec,
                                                      const at::Tensor& saved) {
   check_pair(spec, "grad_output", grad, "saved tensor", saved);
   check_pair(spec, "grad_grad_input", grad_grad_input, "saved tensor", saved);
-  at::Tensor grad_grad = at::empty(saved.sizes(), saved.options());
-  at::Tensor grad_saved = at::empty(saved.sizes(), saved.options());
+  at::Tensor grad_grad = empty_like_sizes(saved);
+  at::Tensor grad_saved = empty_like_sizes(saved);
   const Backend* backend = backend_for(spec, saved);
   if (backend != nullptr && saved.numel() > 0) {
     backend->backward_backward(spec, grad_grad_input.contiguous(), grad.contiguous(),
@@ -186,16 +195,15 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> gated_backward_backward(
   check_pair(spec, "grad_output", grad, "gate", gate);
   check_pair(spec, "grad_grad_gate", grad_grad_gate, "gate", gate);
   check_pair(spec, "grad_grad_up", grad_grad_up, "gate", gate);
-  at::Tensor grad_grad = at::empty(gate.sizes(), gate.options());
-  at::Tensor grad_gate = at::empty(gate.sizes(), gate.options());
-  at::Tensor grad_up = at::empty(gate.sizes(), gate.options());
+  at::Tensor grad_grad = empty_like_sizes(gate);
+  at::Tensor grad_gate = empty_like_sizes(gate);
+  at::Tensor grad_up = empty_like_sizes(gate);
   const Backend* backend = backend_for(spec, gate);
   if (backend != nullptr && gate.numel() > 0) {
-    const int64_t n = gate.numel();
     backend->gated_backward_backward(spec, as_one_row(grad_grad_gate), as_one_row(grad_grad_up),
                                      as_one_row(grad), as_one_row(gate), as_one_row(up),
-                                     grad_grad.view({1, n}), grad_gate.view({1, n}),
-                                     grad_up.view({1, n}));
+                                     as_one_row(grad_grad), as_one_row(grad_gate),
+                                     as_one_row(grad_up));
   }
   return std::make_tuple(grad_grad, grad_gate, grad_up);
 }
@@ -207,19 +215,17 @@ std::tuple<at::Tensor, at::Tensor> packed_backward_backward(const Spec& spec,
   check_pair(spec, "grad_grad_x", grad_grad_x, "x", x);
   const PackedLayout layout = packed_layout(spec, x, dim);
   check_packed_grad(spec, grad, x, layout);
-  at::Tensor grad_grad = at::empty(layout.out_sizes, x.options());
-  at::Tensor grad_x = at::empty(x.sizes(), x.options());
+  at::Tensor grad_grad = at::empty_symint(layout.out_sizes, x.options());
+  at::Tensor grad_x = empty_like_sizes(x);
   const Backend* backend = backend_for(spec, x);
   if (backend != nullptr && grad.numel() > 0) {
-    const auto halves = [&](const at::Tensor& t) { return t.view({layout.outer, 2, layout.inner}); };
-    const at::Tensor xs = halves(x.contiguous());
-    const at::Tensor ggs = halves(grad_grad_x.contiguous());
-    const at::Tensor gxs = halves(grad_x);
+    const at::Tensor xs = layout.halves(x.contiguous());
+    const at::Tensor ggs = layout.halves(grad_grad_x.contiguous());
+    const at::Tensor gxs = layout.halves(grad_x);
     backend->gated_backward_backward(spec, ggs.select(1, 0), ggs.select(1, 1),
-                                     grad.contiguous().view({layout.outer, layout.inner}),
-                                     xs.select(1, 0), xs.select(1, 1),
-                                     grad_grad.view({layout.outer, layout.inner}),
-                                     gxs.select(1, 0), gxs.select(1, 1));
+                                     layout.rows(grad.contiguous()), xs.select(1, 0),
+                                     xs.select(1, 1), layout.rows(grad_grad), gxs.select(1, 0),
+                                     gxs.select(1, 1));
   }
   return std::make_tuple(grad_grad, grad_x);
 }

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh >/dev/null
 prefix="${CMAKE_PREFIX_PATH:-/usr/lib/x86_64-linux-gnu/cmake/Torch}"
+mkdir -p build
 cmake -S . -B build/example -DCMAKE_PREFIX_PATH="$prefix" -DTORCHACT_CUDA=OFF \
   -DTORCHACT_BUILD_TESTS=OFF -DTORCHACT_BUILD_BENCHMARKS=OFF > build/example.configure.log 2>&1 ||
   { cat build/example.configure.log; exit 1; }

@@ -17,6 +17,7 @@ def count(path):
         if case.find("skipped") is not None or case.get("result") == "skipped":
             message = case.find("skipped")
             reason = message.get("message", "") if message is not None else ""
+            reason = reason.strip().splitlines()[-1] if reason.strip() else ""  # drop gtest's file:line
             skipped.append(f"{name}: {reason}".strip())
         elif case.find("failure") is not None or case.find("error") is not None:
             failed += 1

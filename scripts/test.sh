@@ -21,6 +21,7 @@ if ! command -v nvcc >/dev/null && [ -x /usr/local/cuda/bin/nvcc ]; then
   export CUDACXX=/usr/local/cuda/bin/nvcc
 fi
 
+mkdir -p build
 status=0
 summaries=()
 for leg in "${legs[@]}"; do
