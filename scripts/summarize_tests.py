@@ -55,7 +55,14 @@ else:
         suite = os.path.splitext(os.path.basename(path))[0]
         lines.append(f"{leg} (LibTorch {libtorch_version(build)}) {suite}: "
                      f"{p} passed, {f} failed, {len(s)} skipped")
-        lines += [f"    skipped {name}" for name in s]
+        # Skipped tests grouped by reason: a few names each, and how many.
+        by_reason = {}
+        for entry in s:
+            name, _, reason = entry.partition(": ")
+            by_reason.setdefault(reason, []).append(name)
+        for reason, names in by_reason.items():
+            shown = ", ".join(names[:3]) + (f", ... ({len(names)} tests)" if len(names) > 3 else "")
+            lines.append(f"    skipped ({reason or 'no reason given'}): {shown}")
     if not reports(build):
         lines.append(f"{leg}: no test reports in {build}/test-results")
     print("\n".join(lines))

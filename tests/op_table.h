@@ -80,6 +80,31 @@ inline const std::vector<OpCase>& op_table() {
   return table;
 }
 
+// Builds an input of a given layout from a leaf `base` (which receives the gradient).
+struct ShapeCase {
+  std::string name;
+  std::vector<int64_t> base_sizes;         // unary and gated inputs
+  std::vector<int64_t> packed_base_sizes;  // swiglu_packed's input (even last dim); empty: n/a
+  std::function<Tensor(const Tensor&)> view;
+};
+
+inline const std::vector<ShapeCase>& shape_table() {
+  static const auto identity = [](const Tensor& t) { return t; };
+  static const std::vector<ShapeCase> table = {
+      {"scalar", {}, {}, identity},
+      {"empty", {0, 3}, {0, 4}, identity},
+      {"n1", {1}, {2}, identity},
+      {"n7", {7}, {14}, identity},
+      {"n1023", {1023}, {2046}, identity},
+      {"rank3", {2, 3, 5}, {2, 3, 10}, identity},
+      {"transposed", {6, 5}, {6, 5}, [](const Tensor& t) { return t.t(); }},  // [5, 6]
+      {"sliced_offset", {9, 12}, {9, 12},
+       [](const Tensor& t) { return t.slice(0, 1, 9, 2).slice(1, 2, 12); }},  // [4, 10]
+      {"expanded", {3, 1}, {3, 1}, [](const Tensor& t) { return t.expand({3, 4}); }},
+  };
+  return table;
+}
+
 inline std::vector<at::ScalarType> all_dtypes() {
   return {at::kFloat, at::kDouble, at::kHalf, at::kBFloat16};
 }

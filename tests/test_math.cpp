@@ -79,7 +79,7 @@ TEST(MathAccuracy, TanhFloat) {
 TEST(MathAccuracy, ErfFloat) {
   const auto s = sweep([](float x) { return torchact::math::detail::erf_f32(x); },
                        [](double x) { return std::erf(x); }, 1e30f, 1.1754943508222875e-38);
-  EXPECT_LE(s.max_rel_error, 3e-7) << "worst at x = " << s.worst_x;
+  EXPECT_LE(s.max_rel_error, 4e-7) << "worst at x = " << s.worst_x;
   EXPECT_EQ(torchact::math::detail::erf_f32(kInf), 1.0f);
   EXPECT_EQ(torchact::math::detail::erf_f32(-kInf), -1.0f);
   EXPECT_TRUE(std::isnan(torchact::math::detail::erf_f32(std::nanf(""))));

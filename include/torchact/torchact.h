@@ -3,3 +3,4 @@
 
 #include "torchact/math.h"
 #include "torchact/ops.h"
+#include "torchact/nn.h"

@@ -182,3 +182,13 @@ def test_gradgradcheck(name):
     ours_fn, _, _, kink = OPS[name]
     xs = make_inputs(name, torch.float64, shape=(2, 4), kink=kink)
     assert torch.autograd.gradgradcheck(ours_fn, xs)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU: CUDA tests skipped")
+@pytest.mark.parametrize("name", list(OPS))
+def test_gradcheck_cuda(name):
+    ours_fn, _, _, kink = OPS[name]
+    xs = [x.detach().cuda().requires_grad_(True)
+          for x in make_inputs(name, torch.float64, shape=(4, 6), kink=kink)]
+    assert torch.autograd.gradcheck(ours_fn, xs)
+    assert torch.autograd.gradgradcheck(ours_fn, xs)

@@ -1,0 +1,149 @@
+// The op x dtype x shape table on CUDA: torchact's CUDA kernels against ATen's CUDA ops and against
+// torchact's CPU kernels; gradcheck in float64 on the GPU; a bfloat16 tensor of more than 2^31
+// elements; a second GPU; CPU/CUDA mixes. Every test skips, saying so, without a GPU.
+#include <gtest/gtest.h>
+
+#include "op_table.h"
+#include "torchact/testing/gradcheck.h"
+
+namespace torchact_test {
+namespace {
+
+#define SKIP_WITHOUT_CUDA()                                                                  \
+  do {                                                                                       \
+    if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA GPU: CUDA tests skipped";     \
+    if (!torchact::has_cuda_kernels()) GTEST_SKIP() << "torchact built without CUDA kernels"; \
+  } while (0)
+
+struct Param {
+  const OpCase* op;
+  at::ScalarType dtype;
+  const ShapeCase* shape;
+};
+
+class CudaOpsTest : public testing::TestWithParam<Param> {};
+
+// Forward and input gradients of fn on copies of `values` moved to `device`, viewed by `shape`.
+std::vector<Tensor> run_on(const OpFunction& fn, const std::vector<Tensor>& values,
+                           const ShapeCase& shape, const Tensor& grad_cpu, at::Device device,
+                           bool reduced_reference = false, const OpCase* op = nullptr) {
+  std::vector<Tensor> bases;
+  Inputs in;
+  for (const auto& v : values) {
+    bases.push_back(v.to(device).requires_grad_(true));
+    in.push_back(shape.view(bases.back()));
+  }
+  const Tensor out = reduced_reference ? reference(*op, in) : fn(in);
+  out.backward(grad_cpu.to(device));
+  std::vector<Tensor> results{out.detach().cpu()};
+  for (const auto& b : bases) results.push_back(b.grad().cpu());
+  return results;
+}
+
+TEST_P(CudaOpsTest, MatchesATenOnCudaAndOurCpuKernels) {
+  SKIP_WITHOUT_CUDA();
+  const OpCase& op = *GetParam().op;
+  const ShapeCase& shape = *GetParam().shape;
+  const auto dtype = GetParam().dtype;
+  const auto& base_sizes = op.arity == Arity::Packed ? shape.packed_base_sizes : shape.base_sizes;
+  torch::manual_seed(1234);
+  std::vector<Tensor> values;
+  for (int i = 0; i < (op.arity == Arity::Gated ? 2 : 1); ++i) {
+    values.push_back((torch::randn(base_sizes, at::kDouble) * 3).to(dtype));
+  }
+  Inputs probe;
+  for (const auto& v : values) probe.push_back(shape.view(v));
+  const Tensor grad = torch::randn(op.ours(probe).sizes(), at::kDouble).to(dtype);
+
+  const auto cuda = run_on(op.ours, values, shape, grad, at::kCUDA);
+  const auto aten_cuda = run_on(op.reference, values, shape, grad, at::kCUDA, true, &op);
+  const auto cpu = run_on(op.ours, values, shape, grad, at::kCPU);
+  const Tolerance tol = tolerance(dtype);
+  for (size_t k = 0; k < cuda.size(); ++k) {
+    EXPECT_EQ(mismatch(cuda[k], aten_cuda[k], tol), "") << "vs ATen on CUDA, result " << k;
+    EXPECT_EQ(mismatch(cuda[k], cpu[k], tol), "") << "vs torchact on CPU, result " << k;
+  }
+}
+
+std::vector<Param> all_params() {
+  std::vector<Param> params;
+  for (const auto& op : op_table()) {
+    for (auto dtype : all_dtypes()) {
+      for (const auto& shape : shape_table()) {
+        if (op.arity == Arity::Packed && shape.base_sizes.empty()) continue;
+        params.push_back({&op, dtype, &shape});
+      }
+    }
+  }
+  return params;
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, CudaOpsTest, testing::ValuesIn(all_params()),
+                         [](const testing::TestParamInfo<Param>& info) {
+                           return info.param.op->name + "_" + dtype_name(info.param.dtype) + "_" +
+                                  info.param.shape->name;
+                         });
+
+TEST(Cuda, GradcheckAndGradgradcheckInFloat64) {
+  SKIP_WITHOUT_CUDA();
+  torch::manual_seed(3);
+  for (const auto& op : op_table()) {
+    Inputs inputs;
+    for (int i = 0; i < (op.arity == Arity::Gated ? 2 : 1); ++i) {
+      Tensor x = torch::randn({op.arity == Arity::Packed ? 8 : 4}, at::kDouble) * 2;
+      if (op.kink_at_zero) x = x.sign() * (x.abs() + 1e-3);
+      inputs.push_back(x.cuda());
+    }
+    const auto first = torchact::testing::gradcheck(op.ours, inputs);
+    EXPECT_TRUE(first) << op.name << ": " << first.message;
+    const auto second = torchact::testing::gradgradcheck(op.ours, inputs);
+    EXPECT_TRUE(second) << op.name << ": " << second.message;
+  }
+}
+
+TEST(Cuda, BFloat16PastTwoTo31Elements) {
+  SKIP_WITHOUT_CUDA();
+  const int64_t n = (int64_t{1} << 31) + 7;
+  Tensor x, y, dx;
+  try {  // x, y, dx: 3 * 4 GiB, plus the backward's temporaries
+    x = torch::empty({n}, torch::TensorOptions().dtype(at::kBFloat16).device(at::kCUDA));
+    const Tensor pattern = (torch::arange(8, torch::kFloat) - 4).to(at::kBFloat16).cuda();
+    const int64_t rows = n / 8;
+    x.slice(0, 0, rows * 8).view({rows, 8}).copy_(pattern.expand({rows, 8}));
+    x.slice(0, rows * 8).copy_(pattern.slice(0, 0, n - rows * 8));
+    y = torchact::silu(x);
+    dx = torchact::silu_backward(x, x);
+  } catch (const c10::OutOfMemoryError&) {
+    GTEST_SKIP() << "needs about 24 GiB of free GPU memory";
+  }
+  for (int64_t i : {int64_t{0}, (int64_t{1} << 31) - 1, int64_t{1} << 31, n - 1}) {
+    const double v = static_cast<double>(i % 8) - 4, s = 1 / (1 + std::exp(-v));
+    EXPECT_NEAR(y[i].item<double>(), v * s, 2e-2 * std::abs(v * s) + 1e-5) << "forward at " << i;
+    EXPECT_NEAR(dx[i].item<double>(), v * s * (1 + v * (1 - s)), 3e-2 * std::abs(v) + 1e-5)
+        << "backward at " << i;
+  }
+}
+
+TEST(Cuda, SecondGpuIndex) {
+  SKIP_WITHOUT_CUDA();
+  if (torch::cuda::device_count() < 2) GTEST_SKIP() << "one GPU only: second-GPU test skipped";
+  const Tensor x = torch::randn({1000}, torch::TensorOptions().device(at::Device(at::kCUDA, 1)));
+  const Tensor y = torchact::silu(x);
+  EXPECT_EQ(y.device(), x.device());
+  EXPECT_EQ(mismatch(y.cpu(), torch::silu(x.cpu()), tolerance(at::kFloat)), "");
+}
+
+TEST(Cuda, CpuCudaMixIsAClearError) {
+  SKIP_WITHOUT_CUDA();
+  try {
+    torchact::swiglu(torch::ones({4}), torch::ones({4}).cuda());
+    FAIL() << "no error";
+  } catch (const c10::Error& e) {
+    const std::string msg = e.what_without_backtrace();
+    EXPECT_NE(msg.find("torchact::swiglu"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("same device"), std::string::npos) << msg;
+  }
+}
+
+}  // namespace
+}  // namespace torchact_test
