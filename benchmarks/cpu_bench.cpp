@@ -48,7 +48,9 @@ struct Row {
   std::function<Tensor(const Inputs&)> torchact, aten;
 };
 
-std::pair<Tensor, Tensor> gated_grads(const std::function<Tensor(const Tensor&, const Tensor&)>& f,
+using GatedFn = std::function<Tensor(const Tensor&, const Tensor&)>;
+
+std::pair<Tensor, Tensor> gated_grads(const GatedFn& f,
                                       const Inputs& in) {
   const Tensor a = in.x.detach().requires_grad_(true);
   const Tensor b = in.up.detach().requires_grad_(true);
@@ -56,8 +58,16 @@ std::pair<Tensor, Tensor> gated_grads(const std::function<Tensor(const Tensor&, 
   return {grads[0], grads[1]};
 }
 
+// A gated op against its composition: forward, and forward+backward through autograd.
+std::vector<Row> gated_rows(const std::string& op, const GatedFn& ours, const GatedFn& composed) {
+  return {{op, "fwd", [ours](const Inputs& in) { return ours(in.x, in.up); },
+           [composed](const Inputs& in) { return composed(in.x, in.up); }},
+          {op, "fwd+bwd", [ours](const Inputs& in) { return gated_grads(ours, in).first; },
+           [composed](const Inputs& in) { return gated_grads(composed, in).first; }}};
+}
+
 std::vector<Row> rows() {
-  return {
+  std::vector<Row> table = {
       {"sigmoid", "fwd", [](const Inputs& in) { return torchact::sigmoid(in.x); },
        [](const Inputs& in) { return torch::sigmoid(in.x); }},
       {"sigmoid", "bwd", [](const Inputs& in) { return torchact::sigmoid_backward(in.grad, in.y_sigmoid); },
@@ -88,25 +98,16 @@ std::vector<Row> rows() {
        [](const Inputs& in) { return torch::silu(in.x); }},
       {"silu", "bwd", [](const Inputs& in) { return torchact::silu_backward(in.grad, in.x); },
        [](const Inputs& in) { return at::silu_backward(in.grad, in.x); }},
-      {"swiglu", "fwd", [](const Inputs& in) { return torchact::swiglu(in.x, in.up); },
-       [](const Inputs& in) { return torch::silu(in.x) * in.up; }},
-      {"swiglu", "fwd+bwd",
-       [](const Inputs& in) {
-         return gated_grads([](const Tensor& a, const Tensor& b) { return torchact::swiglu(a, b); }, in).first;
-       },
-       [](const Inputs& in) {
-         return gated_grads([](const Tensor& a, const Tensor& b) { return torch::silu(a) * b; }, in).first;
-       }},
-      {"geglu", "fwd", [](const Inputs& in) { return torchact::geglu(in.x, in.up); },
-       [](const Inputs& in) { return torch::gelu(in.x) * in.up; }},
-      {"geglu", "fwd+bwd",
-       [](const Inputs& in) {
-         return gated_grads([](const Tensor& a, const Tensor& b) { return torchact::geglu(a, b); }, in).first;
-       },
-       [](const Inputs& in) {
-         return gated_grads([](const Tensor& a, const Tensor& b) { return torch::gelu(a) * b; }, in).first;
-       }},
   };
+  for (const auto& row : gated_rows("swiglu", [](const Tensor& a, const Tensor& b) { return torchact::swiglu(a, b); },
+                                    [](const Tensor& a, const Tensor& b) { return torch::silu(a) * b; })) {
+    table.push_back(row);
+  }
+  for (const auto& row : gated_rows("geglu", [](const Tensor& a, const Tensor& b) { return torchact::geglu(a, b); },
+                                    [](const Tensor& a, const Tensor& b) { return torch::gelu(a) * b; })) {
+    table.push_back(row);
+  }
+  return table;
 }
 
 std::string dtype_name(at::ScalarType t) {

@@ -1,5 +1,6 @@
-// The CUDA backend: generic element-wise kernels that take an activation struct from math.h as a
-// template parameter, so the formulas are the same ones the CPU runs.
+// The CUDA backend: generic element-wise kernels that take the per-element work of elementwise.h
+// (built on the activation structs of math.h) as a template parameter: the same formulas the CPU
+// runs.
 //
 // Memory-bound kernels must move wide words: each thread loads and stores 16 bytes at a time
 // (4 floats, 8 halves/bfloat16s, 2 doubles) when every pointer is 16-byte aligned, with a scalar
@@ -12,6 +13,7 @@
 #include <cstdint>
 
 #include "../backend.h"
+#include "../elementwise.h"
 
 namespace torchact {
 namespace cuda {
@@ -86,61 +88,6 @@ __global__ void elementwise_rows_kernel(Body body, RowPointers<kInputs, kOutputs
   }
 }
 
-// What each op computes per element, in the op-math type T.
-template <typename F>
-struct Forward {
-  F f;
-  template <typename T>
-  __device__ __forceinline__ void operator()(const T* x, T* y) const { y[0] = f.forward(x[0]); }
-};
-template <typename F>
-struct Backward {  // x = {grad, saved}
-  F f;
-  template <typename T>
-  __device__ __forceinline__ void operator()(const T* x, T* y) const {
-    y[0] = x[0] * f.derivative(x[1]);
-  }
-};
-template <typename F>
-struct GatedForward {  // x = {gate, up}
-  F f;
-  template <typename T>
-  __device__ __forceinline__ void operator()(const T* x, T* y) const {
-    y[0] = f.forward(x[0]) * x[1];
-  }
-};
-template <typename F>
-struct GatedBackward {  // x = {grad, gate, up}, y = {grad_gate, grad_up}
-  F f;
-  template <typename T>
-  __device__ __forceinline__ void operator()(const T* x, T* y) const {
-    y[0] = x[0] * x[2] * math::derivative_at_input(f, x[1]);
-    y[1] = x[0] * f.forward(x[1]);
-  }
-};
-template <typename F>
-struct BackwardBackward {  // x = {gg, grad, saved}, y = {grad_grad, grad_saved}
-  F f;
-  template <typename T>
-  __device__ __forceinline__ void operator()(const T* x, T* y) const {
-    y[0] = x[0] * f.derivative(x[2]);
-    y[1] = x[0] * x[1] * f.derivative_grad(x[2]);
-  }
-};
-template <typename F>
-struct GatedBackwardBackward {  // x = {gg_gate, gg_up, grad, gate, up}, y = {d grad, d gate, d up}
-  F f;
-  template <typename T>
-  __device__ __forceinline__ void operator()(const T* x, T* y) const {
-    const T fa = f.forward(x[3]);
-    const T d1 = math::derivative_at_input(f, x[3]);
-    const T d2 = math::second_derivative_at_input(f, x[3]);
-    y[0] = x[0] * x[4] * d1 + x[1] * fa;
-    y[1] = x[2] * (x[0] * x[4] * d2 + x[1] * d1);
-    y[2] = x[0] * x[2] * d1;
-  }
-};
-
 bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
 
 // Launches body over 2-D [rows, row_len] tensors (unary tensors are one row). Vector path when
@@ -204,7 +151,7 @@ void forward(const Spec& spec, const at::Tensor& x, const at::Tensor& y) {
   const c10::cuda::CUDAGuard guard(x.device());
   visit(spec, x, [&](auto s, const auto& f) {
     using S = decltype(s);
-    launch<S, 1, 1>(Forward<std::decay_t<decltype(f)>>{f}, {&x}, {&y}, 1, x.numel());
+    launch<S, 1, 1>(elementwise::Forward<std::decay_t<decltype(f)>>{f}, {&x}, {&y}, 1, x.numel());
   });
 }
 
@@ -213,7 +160,7 @@ void backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& saved,
   const c10::cuda::CUDAGuard guard(saved.device());
   visit(spec, saved, [&](auto s, const auto& f) {
     using S = decltype(s);
-    launch<S, 2, 1>(Backward<std::decay_t<decltype(f)>>{f}, {&grad, &saved}, {&grad_input}, 1,
+    launch<S, 2, 1>(elementwise::Backward<std::decay_t<decltype(f)>>{f}, {&grad, &saved}, {&grad_input}, 1,
                     saved.numel());
   });
 }
@@ -223,7 +170,7 @@ void gated_forward(const Spec& spec, const at::Tensor& gate, const at::Tensor& u
   const c10::cuda::CUDAGuard guard(gate.device());
   visit(spec, gate, [&](auto s, const auto& f) {
     using S = decltype(s);
-    launch<S, 2, 1>(GatedForward<std::decay_t<decltype(f)>>{f}, {&gate, &up}, {&out}, gate.size(0),
+    launch<S, 2, 1>(elementwise::GatedForward<std::decay_t<decltype(f)>>{f}, {&gate, &up}, {&out}, gate.size(0),
                     gate.size(1));
   });
 }
@@ -234,7 +181,7 @@ void gated_backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& 
   const c10::cuda::CUDAGuard guard(gate.device());
   visit(spec, gate, [&](auto s, const auto& f) {
     using S = decltype(s);
-    launch<S, 3, 2>(GatedBackward<std::decay_t<decltype(f)>>{f}, {&grad, &gate, &up},
+    launch<S, 3, 2>(elementwise::GatedBackward<std::decay_t<decltype(f)>>{f}, {&grad, &gate, &up},
                     {&grad_gate, &grad_up}, gate.size(0), gate.size(1));
   });
 }
@@ -245,7 +192,7 @@ void backward_backward(const Spec& spec, const at::Tensor& gg, const at::Tensor&
   const c10::cuda::CUDAGuard guard(saved.device());
   visit(spec, saved, [&](auto s, const auto& f) {
     using S = decltype(s);
-    launch<S, 3, 2>(BackwardBackward<std::decay_t<decltype(f)>>{f}, {&gg, &grad, &saved},
+    launch<S, 3, 2>(elementwise::BackwardBackward<std::decay_t<decltype(f)>>{f}, {&gg, &grad, &saved},
                     {&grad_grad, &grad_saved}, 1, saved.numel());
   });
 }
@@ -257,7 +204,7 @@ void gated_backward_backward(const Spec& spec, const at::Tensor& gg_gate, const 
   const c10::cuda::CUDAGuard guard(gate.device());
   visit(spec, gate, [&](auto s, const auto& f) {
     using S = decltype(s);
-    launch<S, 5, 3>(GatedBackwardBackward<std::decay_t<decltype(f)>>{f},
+    launch<S, 5, 3>(elementwise::GatedBackwardBackward<std::decay_t<decltype(f)>>{f},
                     {&gg_gate, &gg_up, &grad, &gate, &up}, {&grad_grad, &grad_gate, &grad_up},
                     gate.size(0), gate.size(1));
   });

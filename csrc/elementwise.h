@@ -1,0 +1,82 @@
+// The per-element work of every kernel kind, in the op-math type T, shared by the CPU loops
+// (cpu/kernels_impl.h) and the CUDA kernels (cuda/cuda_backend.cu): each reads its inputs x and
+// writes its outputs y in the order given, and F is one activation struct from math.h.
+#pragma once
+
+#include "torchact/math.h"
+
+namespace torchact {
+namespace elementwise {
+
+template <typename F>
+struct Forward {  // x = {input}, y = {output}
+  static constexpr int kInputs = 1, kOutputs = 1;
+  F f;
+  template <typename T>
+  TORCHACT_HOST_DEVICE void operator()(const T* x, T* y) const {
+    y[0] = f.forward(x[0]);
+  }
+};
+
+template <typename F>
+struct Backward {  // x = {grad, saved}, y = {grad_input}
+  static constexpr int kInputs = 2, kOutputs = 1;
+  F f;
+  template <typename T>
+  TORCHACT_HOST_DEVICE void operator()(const T* x, T* y) const {
+    y[0] = x[0] * f.derivative(x[1]);
+  }
+};
+
+template <typename F>
+struct GatedForward {  // x = {gate, up}, y = {out}
+  static constexpr int kInputs = 2, kOutputs = 1;
+  F f;
+  template <typename T>
+  TORCHACT_HOST_DEVICE void operator()(const T* x, T* y) const {
+    y[0] = f.forward(x[0]) * x[1];
+  }
+};
+
+// One pass: both gradients, the activation recomputed from the gate.
+template <typename F>
+struct GatedBackward {  // x = {grad, gate, up}, y = {grad_gate, grad_up}
+  static constexpr int kInputs = 3, kOutputs = 2;
+  F f;
+  template <typename T>
+  TORCHACT_HOST_DEVICE void operator()(const T* x, T* y) const {
+    y[0] = x[0] * x[2] * math::derivative_at_input(f, x[1]);
+    y[1] = x[0] * f.forward(x[1]);
+  }
+};
+
+// The gradient of Backward's output (gg) taken back to its inputs grad and saved.
+template <typename F>
+struct BackwardBackward {  // x = {gg, grad, saved}, y = {grad_grad, grad_saved}
+  static constexpr int kInputs = 3, kOutputs = 2;
+  F f;
+  template <typename T>
+  TORCHACT_HOST_DEVICE void operator()(const T* x, T* y) const {
+    y[0] = x[0] * f.derivative(x[2]);
+    y[1] = x[0] * x[1] * f.derivative_grad(x[2]);
+  }
+};
+
+// The gradients of GatedBackward's outputs (gg_gate, gg_up) taken back to grad, gate and up.
+template <typename F>
+struct GatedBackwardBackward {  // x = {gg_gate, gg_up, grad, gate, up}, y = {d grad, d gate, d up}
+  static constexpr int kInputs = 5, kOutputs = 3;
+  F f;
+  template <typename T>
+  TORCHACT_HOST_DEVICE void operator()(const T* x, T* y) const {
+    const T fa = f.forward(x[3]);
+    const T d1 = math::derivative_at_input(f, x[3]);
+    const T d2 = math::second_derivative_at_input(f, x[3]);
+    y[0] = x[0] * x[4] * d1 + x[1] * fa;
+    y[1] = x[2] * (x[0] * x[4] * d2 + x[1] * d1);
+    y[2] = x[0] * x[2] * d1;
+  }
+};
+
+}  // namespace elementwise
+}  // namespace torchact
