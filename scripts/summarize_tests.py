@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 
 def count(path):
-    passed, failed, skipped = 0, 0, []
+    passed, failed, skipped = 0, [], []
     for case in ET.parse(path).getroot().iter("testcase"):
         name = f"{case.get('classname', '')}.{case.get('name', '')}"
         if case.find("skipped") is not None or case.get("result") == "skipped":
@@ -20,7 +20,10 @@ def count(path):
             reason = reason.strip().splitlines()[-1] if reason.strip() else ""  # drop gtest's file:line
             skipped.append(f"{name}: {reason}".strip())
         elif case.find("failure") is not None or case.find("error") is not None:
-            failed += 1
+            problem = case.find("failure")
+            problem = problem if problem is not None else case.find("error")
+            text = (problem.get("message") or problem.text or "").strip()
+            failed.append(f"{name}: {text[:600]}")
         else:
             passed += 1
     return passed, failed, skipped
@@ -45,7 +48,7 @@ if sys.argv[1] == "--total":
     for build in sys.argv[2:]:
         for path in reports(build):
             p, f, s = count(path)
-            totals = [totals[0] + p, totals[1] + f, totals[2] + len(s)]
+            totals = [totals[0] + p, totals[1] + len(f), totals[2] + len(s)]
     print(f"{totals[0]} passed, {totals[1]} failed, {totals[2]} skipped")
 else:
     leg, build = sys.argv[1], sys.argv[2]
@@ -54,7 +57,10 @@ else:
         p, f, s = count(path)
         suite = os.path.splitext(os.path.basename(path))[0]
         lines.append(f"{leg} (LibTorch {libtorch_version(build)}) {suite}: "
-                     f"{p} passed, {f} failed, {len(s)} skipped")
+                     f"{p} passed, {len(f)} failed, {len(s)} skipped")
+        # Failures in full (the CI log's tail is often all that is kept).
+        for entry in f:
+            lines.append("    FAILED " + entry.replace("\n", "\n      "))
         # Skipped tests grouped by reason: a few names each, and how many.
         by_reason = {}
         for entry in s:

@@ -121,13 +121,16 @@ inline std::string dtype_name(at::ScalarType t) {
 
 inline bool is_reduced(at::ScalarType t) { return t == at::kHalf || t == at::kBFloat16; }
 
-// The reference in float16/bfloat16: the float32 built-in on the same values, rounded once, which
-// is what PyTorch 2.x's reduced-precision kernels compute. (LibTorch 1.13 has no CPU float16
-// kernels, and its bfloat16 GELU rounds between steps on some paths: errors up to 100%.)
+// The reference in float16/bfloat16: the built-in evaluated in float64 on the same values, rounded
+// once (the correctly rounded result; PyTorch 2.x's reduced-precision kernels compute in float32
+// and round once, which can differ from it by float32's own error: LibTorch 1.13's float32
+// tanh-GELU backward is off by 1e-6 near |x| = 5, above float16's atol once multiplied by a large
+// incoming gradient). LibTorch 1.13 has no CPU float16 kernels, and its bfloat16 GELU rounds
+// between steps on some paths: errors up to 100%.
 // Ops that save their output see it rounded in their backward, as ATen's do.
 struct RoundedOutputReference : torch::autograd::Function<RoundedOutputReference> {
   static Tensor forward(torch::autograd::AutogradContext* ctx, const Tensor& x, const OpCase* op) {
-    const Tensor y = op->reference({x.to(at::kFloat)}).to(x.scalar_type());
+    const Tensor y = op->reference({x.to(at::kDouble)}).to(x.scalar_type());
     ctx->save_for_backward({y});
     ctx->saved_data["op"] = reinterpret_cast<int64_t>(op);
     return y;
@@ -136,7 +139,7 @@ struct RoundedOutputReference : torch::autograd::Function<RoundedOutputReference
                                                  torch::autograd::variable_list grads) {
     const auto* op = reinterpret_cast<const OpCase*>(ctx->saved_data["op"].toInt());
     const Tensor y = ctx->get_saved_variables()[0];
-    return {op->output_backward(grads[0].to(at::kFloat), y.to(at::kFloat)).to(y.scalar_type()),
+    return {op->output_backward(grads[0].to(at::kDouble), y.to(at::kDouble)).to(y.scalar_type()),
             Tensor()};
   }
 };
@@ -145,9 +148,9 @@ inline Tensor reference(const OpCase& op, const Inputs& inputs) {
   const auto dtype = inputs[0].scalar_type();
   if (!is_reduced(dtype)) return op.reference(inputs);
   if (op.output_backward) return RoundedOutputReference::apply(inputs[0], &op);
-  Inputs in_float;
-  for (const auto& t : inputs) in_float.push_back(t.to(at::kFloat));
-  return op.reference(in_float).to(dtype);
+  Inputs in_double;
+  for (const auto& t : inputs) in_double.push_back(t.to(at::kDouble));
+  return op.reference(in_double).to(dtype);
 }
 
 // torch.testing's default tolerances.

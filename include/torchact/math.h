@@ -130,6 +130,21 @@ TORCHACT_HOST_DEVICE T sigmoid(T x) {
   return T(1) / (T(1) + exp(-x));
 }
 
+// 1 + tanh(u) and 1 - tanh(u), each to full relative precision: with e = e^(-2|u|) the larger is
+// 2 / (1 + e) and the smaller 2e / (1 + e). Taking 1 + tanh(u) from tanh(u) loses every digit once
+// tanh(u) rounds to -1: float tanh-GELU and its derivative would be all rounding error near x = -5.
+template <typename T>
+struct OnePlusMinusTanh {
+  T plus, minus;
+};
+template <typename T>
+TORCHACT_HOST_DEVICE OnePlusMinusTanh<T> one_plus_minus_tanh(T u) {
+  const T e = exp(T(-2) * (u < T(0) ? -u : u));
+  const T larger = T(2) / (T(1) + e);
+  const T smaller = larger * e;
+  return u < T(0) ? OnePlusMinusTanh<T>{smaller, larger} : OnePlusMinusTanh<T>{larger, smaller};
+}
+
 // ---------------------------------------------------------------------------------------------
 // The activations.
 // ---------------------------------------------------------------------------------------------
@@ -189,7 +204,8 @@ struct GeluErf {
   }
 };
 
-// gelu_tanh(x) = x (1 + tanh(u)) / 2 with u = sqrt(2/pi) (x + 0.044715 x^3).
+// gelu_tanh(x) = x (1 + tanh(u)) / 2 with u = sqrt(2/pi) (x + 0.044715 x^3); 1 + tanh(u) and
+// 1 - tanh(u)^2 = (1 + tanh(u)) (1 - tanh(u)) come from one_plus_minus_tanh, without cancellation.
 template <typename T>
 struct GeluTanh {
   static constexpr bool kSavesOutput = false;
@@ -197,20 +213,21 @@ struct GeluTanh {
   static constexpr T kKappa = T(0.044715);
   TORCHACT_HOST_DEVICE T forward(T x) const {
     const T u = kBeta * (x + kKappa * x * x * x);
-    return T(0.5) * x * (T(1) + tanh(u));
+    return T(0.5) * x * one_plus_minus_tanh(u).plus;
   }
   TORCHACT_HOST_DEVICE T derivative(T x) const {
     const T x_sq = x * x;
-    const T t = tanh(kBeta * (x + kKappa * x_sq * x));
+    const auto t = one_plus_minus_tanh(kBeta * (x + kKappa * x_sq * x));
     const T du = kBeta * (T(1) + T(3) * kKappa * x_sq);
-    return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * du;
+    return T(0.5) * t.plus + T(0.5) * x * (t.plus * t.minus) * du;
   }
   TORCHACT_HOST_DEVICE T derivative_grad(T x) const {  // (1 - t^2) (u' + x (u'' - 2 t u'^2) / 2)
     const T x_sq = x * x;
-    const T t = tanh(kBeta * (x + kKappa * x_sq * x));
+    const auto t = one_plus_minus_tanh(kBeta * (x + kKappa * x_sq * x));
+    const T tanh_u = T(0.5) * (t.plus - t.minus);
     const T du = kBeta * (T(1) + T(3) * kKappa * x_sq);
     const T d2u = kBeta * T(6) * kKappa * x;
-    return (T(1) - t * t) * (du + T(0.5) * x * (d2u - T(2) * t * du * du));
+    return (t.plus * t.minus) * (du + T(0.5) * x * (d2u - T(2) * tanh_u * du * du));
   }
 };
 
