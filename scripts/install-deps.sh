@@ -10,8 +10,9 @@ set -euo pipefail
 TORCH_PYPI_VERSION=2.11.0
 VENV="${TORCHACT_VENV:-$HOME/.cache/torchact/venv-torch-$TORCH_PYPI_VERSION}"
 
-packages=(build-essential cmake git python3 python3-venv python3-pip python3-pytest
-          libtorch-dev python3-torch googletest libgtest-dev libbenchmark-dev)
+packages=(build-essential cmake ccache git python3 python3-venv python3-pip python3-pytest
+          python3-setuptools python3-wheel libtorch-dev python3-torch googletest libgtest-dev
+          libbenchmark-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -31,5 +32,7 @@ if [ "${1:-}" = "--pypi" ]; then
     /usr/bin/python3 -m venv "$VENV"
     "$VENV/bin/pip" install -q "torch==$TORCH_PYPI_VERSION" pytest numpy
   fi
+  # The Python package's build without isolation (scripts/test.sh): setuptools < 70.1 needs wheel.
+  "$VENV/bin/python" -c "import wheel" 2>/dev/null || "$VENV/bin/pip" install -q wheel
   echo "$VENV"
 fi

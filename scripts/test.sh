@@ -23,6 +23,37 @@ if ! command -v nvcc >/dev/null && [ -x /usr/local/cuda/bin/nvcc ]; then
   export CUDACXX=/usr/local/cuda/bin/nvcc
 fi
 
+# ccache: the Python package's build (below) compiles the library's sources again, with the same
+# flags; ccache makes that second compile a cache hit.
+launcher=()
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
+fi
+
+# The Python package, as users install it (README "Python"): pip install . builds the plugin again
+# through setup.py + CMake into a fresh environment, then tests/package runs there.
+#   debian: a venv made with --system-site-packages over Debian's python3-torch
+#   pypi:   a --target directory used with the PyTorch 2.11 venv
+package_tests() {
+  local leg=$1 build=$2 python=$3 root=$PWD site="$PWD/$2/package" env_python
+  rm -rf "$site"
+  if [ "$leg" = debian ]; then
+    "$python" -m venv --system-site-packages "$site"
+    env_python="$site/bin/python"
+    CMAKE_ARGS="${launcher[*]}" "$env_python" -m pip install -q --no-build-isolation . \
+      > "$build.package.log" 2>&1 ||
+      { tail -40 "$build.package.log"; return 1; }
+    (cd "$build" && "$env_python" -m pytest -q -rs "$root/tests/package" \
+       --junitxml=test-results/package_tests.xml) || return 1
+  else
+    CMAKE_ARGS="${launcher[*]}" TORCHACT_CUDA=$cuda \
+      "$python" -m pip install -q --no-build-isolation --target "$site" . \
+      > "$build.package.log" 2>&1 || { tail -40 "$build.package.log"; return 1; }
+    (cd "$build" && PYTHONPATH="$site" "$python" -m pytest -q -rs "$root/tests/package" \
+       --junitxml=test-results/package_tests.xml) || return 1
+  fi
+}
+
 mkdir -p build
 status=0
 summaries=()
@@ -43,7 +74,7 @@ for leg in "${legs[@]}"; do
     *) echo "unknown leg '$leg' (debian, pypi, asan)"; exit 2 ;;
   esac
   echo "=== $leg: configure and build ($build)"
-  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release "${args[@]}" > "$build.configure.log" 2>&1 ||
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" "${args[@]}" > "$build.configure.log" 2>&1 ||
     { cat "$build.configure.log"; exit 1; }
   grep -E "^-- torchact" "$build.configure.log" || true
   if ! cmake --build "$build" -j "$jobs" > "$build.build.log" 2>&1; then
@@ -64,6 +95,9 @@ for leg in "${legs[@]}"; do
        ctest --output-on-failure -R "cpp_tests|example") || status=1
   else
     (cd "$build" && ctest --output-on-failure -j 2) || status=1
+    echo "=== $leg: Python package (pip install ., tests/package)"
+    if [ "$leg" = debian ]; then package_tests debian "$build" /usr/bin/python3 || status=1
+    else package_tests pypi "$build" "$venv/bin/python" || status=1; fi
   fi
   summaries+=("$(python3 scripts/summarize_tests.py "$leg" "$build")")
 done

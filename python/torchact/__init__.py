@@ -1,0 +1,26 @@
+"""torchact: activation functions as torch ops with hand-written CPU and CUDA kernels and
+hand-written first and second derivatives.
+
+    import torch, torchact
+    y = torchact.swiglu(gate, up)                       # silu(gate) * up in one pass
+    mlp = torchact.nn.SwiGLUFeedForward(512, 1376)       # the Llama MLP
+    torchact.testing.check_torchact()                    # gradcheck/gradgradcheck/opcheck in your CI
+
+Importing the package loads its C++ plugin into torch.ops.torchact (the ops are also reachable as
+torch.ops.torchact.<name>, e.g. for TorchScript).
+"""
+from . import _library
+
+_library.load()
+
+from . import functional, nn, testing  # noqa: E402  (need the ops loaded)
+from ._build_info import VERSION as __version__  # noqa: E402
+from ._build_info import TORCH_VERSION as built_with_torch, WITH_CUDA as built_with_cuda  # noqa: E402
+from .functional import (  # noqa: E402
+    geglu, gelu, leaky_relu, relu, sigmoid, silu, swiglu, swiglu_packed, swish, tanh)
+
+library_path = _library.LIBRARY_PATH
+
+__all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "gelu", "silu", "swish", "swiglu", "geglu",
+           "swiglu_packed", "functional", "nn", "testing", "library_path", "built_with_torch",
+           "built_with_cuda"]

@@ -1,0 +1,100 @@
+"""Builds the torchact Python package: CMake builds libtorchact.so against the PyTorch of the
+Python that runs pip, and the package (python/torchact) ships it.
+
+    pip install .                          # the build finds the torch installed beside it
+    pip install --no-build-isolation .     # the same, without an isolated build environment
+
+Environment: TORCHACT_CUDA=AUTO|ON|OFF (default AUTO: CUDA kernels when torch has CUDA and nvcc is
+found; set CUDACXX to nvcc's path if it is not on PATH), TORCH_CUDA_ARCH_LIST, CMAKE_ARGS (extra
+CMake arguments), CMAKE_BUILD_PARALLEL_LEVEL (compile jobs; default: all cores).
+"""
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+ROOT = Path(__file__).resolve().parent
+
+_TORCH_QUERY = (
+    "import json, torch, torch.utils; "
+    "print(json.dumps({'version': torch.__version__, 'cmake_prefix_path': torch.utils.cmake_prefix_path}))"
+)
+
+
+def find_torch():
+    """The PyTorch to build against: the one importable here, else (pip's isolated build
+    environment hides the installed packages) the one of this interpreter outside the isolation."""
+    try:
+        import torch  # noqa: F401  (only to know it is here)
+
+        return json.loads(subprocess.check_output([sys.executable, "-c", _TORCH_QUERY], text=True))
+    except ImportError:
+        pass
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONNOUSERSITE", "PYTHONHOME")}
+    result = subprocess.run([sys.executable, "-c", _TORCH_QUERY], env=env, text=True,
+                            capture_output=True)
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"torchact builds its C++ plugin against the installed PyTorch, and {sys.executable} "
+            "has none: install torch first (e.g. pip install torch, or Debian's python3-torch "
+            "in a venv made with --system-site-packages).\n" + result.stderr.strip()[-2000:])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+class CMakeLibrary(Extension):
+    """libtorchact.so, built by the project's CMakeLists.txt (not by setuptools' compiler)."""
+
+    def __init__(self, name):
+        super().__init__(name, sources=[])
+
+
+class BuildWithCMake(build_ext):
+    def build_extension(self, ext):
+        torch_info = find_torch()
+        cmake = shutil.which("cmake")
+        if cmake is None:
+            raise RuntimeError("torchact needs CMake >= 3.18 on PATH to build (apt install cmake, "
+                               "or pip install cmake)")
+        # One CMake tree per torch version: a checkout can be installed into several environments.
+        build_dir = Path(self.build_temp).resolve() / f"cmake-torch-{torch_info['version']}"
+        build_dir.mkdir(parents=True, exist_ok=True)
+        configure = [
+            cmake, "-S", str(ROOT), "-B", str(build_dir),
+            "-DCMAKE_BUILD_TYPE=Release",
+            f"-DCMAKE_PREFIX_PATH={torch_info['cmake_prefix_path']}",
+            f"-DTORCHACT_CUDA={os.environ.get('TORCHACT_CUDA', 'AUTO')}",
+            "-DTORCHACT_BUILD_TESTS=OFF", "-DTORCHACT_BUILD_EXAMPLES=OFF",
+            "-DTORCHACT_BUILD_BENCHMARKS=OFF",
+        ] + shlex.split(os.environ.get("CMAKE_ARGS", ""))
+        jobs = os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL") or str(os.cpu_count() or 1)
+        subprocess.check_call(configure)
+        subprocess.check_call([cmake, "--build", str(build_dir), "--target", "torchact", "-j", jobs])
+
+        package_dir = Path(self.get_ext_fullpath(ext.name)).parent  # <build_lib or source>/torchact
+        (package_dir / "lib").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(build_dir / "libtorchact.so", package_dir / "lib" / "libtorchact.so")
+        built = dict(line.split("=", 1) for line in
+                     (build_dir / "torchact_build.txt").read_text().split())
+        with_cuda = built["with_cuda"] == "ON"
+        (package_dir / "_build_info.py").write_text(
+            '"""Written by setup.py when the plugin was built."""\n'
+            f"VERSION = {self.distribution.get_version()!r}\n"
+            f"TORCH_VERSION = {torch_info['version']!r}\n"
+            f"WITH_CUDA = {with_cuda!r}\n")
+
+    def get_outputs(self):
+        return [str(Path(self.build_lib) / "torchact" / "lib" / "libtorchact.so"),
+                str(Path(self.build_lib) / "torchact" / "_build_info.py")]
+
+
+setup(
+    # The Extension's name only places the outputs: <build_lib>/torchact/...
+    ext_modules=[CMakeLibrary("torchact._plugin")],
+    cmdclass={"build_ext": BuildWithCMake},
+)

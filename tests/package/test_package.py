@@ -1,0 +1,297 @@
+"""Tests of the installed Python package (pip install .): `import torchact` loads the bundled
+plugin; the wrappers are the ops; the modules equal torch.nn and its compositions; torchact.testing
+catches wrong gradients; a PyTorch version mismatch gives a clear error."""
+import io
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import torchact
+import torchact.nn
+import torchact.testing
+
+HAS_COMPILE = hasattr(torch, "compile") and torchact.testing.HAS_OPCHECK
+NO_COMPILE = f"torch {torch.__version__} has no torch.compile / torch.library.opcheck (PyTorch >= 2.4)"
+
+
+def test_import_loads_the_bundled_plugin():
+    assert os.path.dirname(torchact.library_path).startswith(os.path.dirname(torchact.__file__))
+    assert torchact.library_path in {os.path.abspath(p) for p in torch.ops.loaded_libraries}
+    assert torchact.built_with_torch.split("+")[0] == torch.__version__.split("+")[0]
+
+
+# wrapper name -> (wrapper call, op call, built-in reference), on tensor inputs a, b
+WRAPPERS = {
+    "sigmoid": (lambda a, b: torchact.sigmoid(a), lambda a, b: torch.ops.torchact.sigmoid(a),
+                lambda a, b: torch.sigmoid(a)),
+    "tanh": (lambda a, b: torchact.tanh(a), lambda a, b: torch.ops.torchact.tanh(a),
+             lambda a, b: torch.tanh(a)),
+    "relu": (lambda a, b: torchact.relu(a), lambda a, b: torch.ops.torchact.relu(a),
+             lambda a, b: torch.relu(a)),
+    "leaky_relu": (lambda a, b: torchact.leaky_relu(a, 0.2),
+                   lambda a, b: torch.ops.torchact.leaky_relu(a, 0.2),
+                   lambda a, b: F.leaky_relu(a, 0.2)),
+    "gelu": (lambda a, b: torchact.gelu(a), lambda a, b: torch.ops.torchact.gelu(a),
+             lambda a, b: F.gelu(a)),
+    "gelu_tanh": (lambda a, b: torchact.gelu(a, approximate="tanh"),
+                  lambda a, b: torch.ops.torchact.gelu(a, approximate="tanh"),
+                  lambda a, b: F.gelu(a, approximate="tanh")),
+    "silu": (lambda a, b: torchact.silu(a), lambda a, b: torch.ops.torchact.silu(a),
+             lambda a, b: F.silu(a)),
+    "swish": (lambda a, b: torchact.swish(a, beta=1.7), lambda a, b: torch.ops.torchact.swish(a, 1.7),
+              lambda a, b: a * torch.sigmoid(1.7 * a)),
+    "swiglu": (lambda a, b: torchact.swiglu(a, b), lambda a, b: torch.ops.torchact.swiglu(a, b),
+               lambda a, b: F.silu(a) * b),
+    "geglu": (lambda a, b: torchact.geglu(a, b, approximate="tanh"),
+              lambda a, b: torch.ops.torchact.geglu(a, b, approximate="tanh"),
+              lambda a, b: F.gelu(a, approximate="tanh") * b),
+    "swiglu_packed": (lambda a, b: torchact.swiglu_packed(torch.cat([a, b], 0), dim=0),
+                      lambda a, b: torch.ops.torchact.swiglu_packed(torch.cat([a, b], 0), 0),
+                      lambda a, b: F.silu(a) * b),
+}
+
+
+def _inputs(dtype=torch.float64):
+    torch.manual_seed(0)
+    return [(torch.randn(5, 7, dtype=dtype) * 3).requires_grad_(True) for _ in range(2)]
+
+
+@pytest.mark.parametrize("name", list(WRAPPERS))
+def test_wrapper_is_the_op(name):
+    wrapper, op, _ = WRAPPERS[name]
+    a, b = _inputs(torch.float32)
+    assert torch.equal(wrapper(a, b), op(a, b))
+
+
+@pytest.mark.parametrize("name", list(WRAPPERS))
+def test_wrapper_matches_builtin_forward_and_backward(name):
+    wrapper, _, reference = WRAPPERS[name]
+    a, b = _inputs()
+    a2, b2 = [t.detach().clone().requires_grad_(True) for t in (a, b)]
+    out, expected = wrapper(a, b), reference(a2, b2)
+    torch.testing.assert_close(out, expected)
+    grad = torch.randn_like(out)
+    out.backward(grad)
+    expected.backward(grad)
+    torch.testing.assert_close(a.grad, a2.grad)
+    if b2.grad is not None:
+        torch.testing.assert_close(b.grad, b2.grad)
+
+
+def test_wrappers_run_on_meta():
+    x = torch.empty(4, 6, device="meta")
+    assert torchact.swiglu_packed(x).shape == (4, 3)
+    assert torchact.gelu(x, approximate="tanh").device.type == "meta"
+
+
+def test_bad_input_raises_with_op_name():
+    with pytest.raises(RuntimeError, match="swiglu"):
+        torchact.swiglu(torch.randn(3), torch.randn(4))
+    with pytest.raises(RuntimeError, match="gelu"):
+        torchact.gelu(torch.randn(3), approximate="fast")
+
+
+# module -> the torch.nn module (or composition) it replaces
+MODULES = {
+    "Sigmoid": (torchact.nn.Sigmoid(), torch.nn.Sigmoid()),
+    "Tanh": (torchact.nn.Tanh(), torch.nn.Tanh()),
+    "ReLU": (torchact.nn.ReLU(), torch.nn.ReLU()),
+    "LeakyReLU": (torchact.nn.LeakyReLU(0.2), torch.nn.LeakyReLU(0.2)),
+    "GELU": (torchact.nn.GELU(), torch.nn.GELU()),
+    "GELU_tanh": (torchact.nn.GELU(approximate="tanh"), torch.nn.GELU(approximate="tanh")),
+    "SiLU": (torchact.nn.SiLU(), torch.nn.SiLU()),
+    "Swish": (torchact.nn.Swish(beta=0.5), lambda x: x * torch.sigmoid(0.5 * x)),
+    "SwiGLU": (torchact.nn.SwiGLU(dim=-1), lambda x: F.silu(x.chunk(2, -1)[0]) * x.chunk(2, -1)[1]),
+    "GEGLU": (torchact.nn.GEGLU(dim=0), lambda x: F.gelu(x.chunk(2, 0)[0]) * x.chunk(2, 0)[1]),
+}
+
+
+@pytest.mark.parametrize("name", list(MODULES))
+def test_module_equals_torch_nn(name):
+    ours, reference = MODULES[name]
+    x = (torch.randn(6, 8, dtype=torch.float64) * 3).requires_grad_(True)
+    x2 = x.detach().clone().requires_grad_(True)
+    out, expected = ours(x), reference(x2)
+    torch.testing.assert_close(out, expected)
+    out.sum().backward()
+    expected.sum().backward()
+    torch.testing.assert_close(x.grad, x2.grad)
+    if isinstance(reference, torch.nn.Module):  # same repr: a drop-in replacement
+        assert repr(ours) == repr(reference)
+
+
+def test_inplace_is_refused_not_ignored():
+    with pytest.raises(ValueError, match="inplace"):
+        torchact.nn.ReLU(inplace=True)
+    torchact.nn.SiLU(inplace=False)
+
+
+def _composed(ff, x, act):
+    if ff.packed:
+        gate, up = ff.w13(x).chunk(2, dim=-1)
+    else:
+        gate, up = ff.w1(x), ff.w3(x)
+    return ff.w2(act(gate) * up)
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["separate", "packed"])
+@pytest.mark.parametrize("bias", [False, True], ids=["nobias", "bias"])
+@pytest.mark.parametrize("kind", ["swiglu", "geglu"])
+def test_feed_forward_equals_composed_mlp(kind, bias, packed):
+    torch.manual_seed(1)
+    if kind == "swiglu":
+        ff, act = torchact.nn.SwiGLUFeedForward(16, 40, bias=bias, packed=packed), F.silu
+    else:
+        ff = torchact.nn.GEGLUFeedForward(16, 40, bias=bias, packed=packed, approximate="tanh")
+        act = lambda t: F.gelu(t, approximate="tanh")  # noqa: E731
+    ff = ff.double()
+    x = torch.randn(3, 5, 16, dtype=torch.float64)
+    out, expected = ff(x), _composed(ff, x, act)
+    torch.testing.assert_close(out, expected)
+    params = list(ff.parameters())
+    grads = torch.autograd.grad(out.square().sum(), params)
+    expected_grads = torch.autograd.grad(expected.square().sum(), params)
+    for g, e in zip(grads, expected_grads):
+        torch.testing.assert_close(g, e)
+    names = {n for n, _ in ff.named_parameters()}
+    assert {"w13.weight" if packed else "w1.weight", "w2.weight"} <= names
+
+
+def test_sequential_state_dict_round_trip():
+    torch.manual_seed(2)
+    model = torch.nn.Sequential(torch.nn.Linear(8, 16), torchact.nn.GELU(approximate="tanh"),
+                                torchact.nn.SwiGLUFeedForward(16, 32, packed=True),
+                                torchact.nn.LeakyReLU(0.1))
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    buffer.seek(0)
+    copy = torch.nn.Sequential(torch.nn.Linear(8, 16), torchact.nn.GELU(approximate="tanh"),
+                               torchact.nn.SwiGLUFeedForward(16, 32, packed=True),
+                               torchact.nn.LeakyReLU(0.1))
+    copy.load_state_dict(torch.load(buffer))
+    x = torch.randn(4, 8)
+    assert torch.equal(model(x), copy(x))
+    assert torch.equal(model.to(torch.float64)(x.double()), copy.to(torch.float64)(x.double()))
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["separate", "packed"])
+def test_torchscript_save_load_matches_eager(packed, tmp_path):
+    torch.manual_seed(4)
+    model = torch.nn.Sequential(torch.nn.Linear(8, 16), torchact.nn.GELU(approximate="tanh"),
+                                torchact.nn.SwiGLUFeedForward(16, 24, packed=packed),
+                                torchact.nn.GEGLUFeedForward(16, 24, packed=packed),
+                                torchact.nn.LeakyReLU(0.1), torchact.nn.Swish(1.5))
+    torch.jit.script(model).save(str(tmp_path / "model.pt"))
+    loaded = torch.jit.load(str(tmp_path / "model.pt"))
+    x = torch.randn(5, 8)
+    assert torch.equal(loaded(x), model(x))
+
+
+@pytest.mark.skipif(not HAS_COMPILE, reason=NO_COMPILE)
+def test_torch_compile_fullgraph_matches_eager():
+    torch.manual_seed(3)
+    model = torch.nn.Sequential(torch.nn.Linear(8, 16), torchact.nn.SiLU(), torchact.nn.Swish(2.0),
+                                torchact.nn.GELU(), torchact.nn.SwiGLUFeedForward(16, 24),
+                                torchact.nn.GEGLUFeedForward(16, 24, packed=True))
+    compiled = torch.compile(model, fullgraph=True)
+    x = torch.randn(5, 8, requires_grad=True)
+    x2 = x.detach().clone().requires_grad_(True)
+    out, expected = compiled(x), model(x2)
+    torch.testing.assert_close(out, expected)
+    out.sum().backward()
+    expected.sum().backward()
+    torch.testing.assert_close(x.grad, x2.grad)
+
+
+# ---- torchact.testing ---------------------------------------------------------------------------
+
+class ScaledWrongGradient(torch.autograd.Function):
+    """silu with a backward that is 10% too large: the bug a hand-written kernel can have."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * torch.sigmoid(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        s = torch.sigmoid(x)
+        return grad * s * (1 + x * (1 - s)) * 1.1
+
+
+class DetachedSecondDerivative(torch.autograd.Function):
+    """x^2 with a right first derivative whose own derivative is lost (computed from a detached
+    input): gradcheck passes, gradgradcheck must not."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 2 * x.detach()
+
+
+def test_check_gradients_passes_on_torchact():
+    x = torch.randn(4, 3)
+    torchact.testing.check_gradients(torchact.silu, x)
+    torchact.testing.check_gradients(torchact.geglu, x, torch.randn(4, 3))
+
+
+def test_check_gradients_catches_wrong_first_derivative():
+    with pytest.raises(AssertionError, match="gradcheck"):
+        torchact.testing.check_gradients(ScaledWrongGradient.apply, torch.randn(5))
+
+
+def test_check_gradients_catches_wrong_second_derivative():
+    x = torch.randn(5)
+    torchact.testing.check_gradients(DetachedSecondDerivative.apply, x, second_order=False)
+    with pytest.raises(AssertionError, match="gradgradcheck"):
+        torchact.testing.check_gradients(DetachedSecondDerivative.apply, x)
+
+
+def test_check_op_runs_opcheck_where_available():
+    ran = torchact.testing.check_op(torch.ops.torchact.silu.default, (torch.randn(3, 4),))
+    assert ran == torchact.testing.HAS_OPCHECK
+
+
+def test_check_torchact_checks_every_op():
+    ran = torchact.testing.check_torchact(dtypes=(torch.float32, torch.bfloat16))
+    checked = {entry.split(":")[0] for entry in ran}
+    assert {"sigmoid", "tanh", "relu", "leaky_relu", "gelu", "gelu_tanh", "silu", "swish",
+            "swiglu", "geglu", "geglu_tanh", "swiglu_packed"} == checked
+    assert any("opcheck" in entry for entry in ran) == torchact.testing.HAS_OPCHECK
+
+
+# ---- version mismatch ---------------------------------------------------------------------------
+
+def test_version_check_names_both_versions():
+    from torchact import _library
+
+    _library.check_torch_version("2.11.0+cu130", "2.11.0+cpu")  # same release: fine
+    with pytest.raises(ImportError, match=r"built against PyTorch 2\.10\.0.*PyTorch 2\.11\.0"):
+        _library.check_torch_version("2.10.0", "2.11.0")
+
+
+def test_import_with_another_torch_gives_a_clear_error(tmp_path):
+    # A copy of the installed package that says it was built against another PyTorch.
+    package = tmp_path / "torchact"
+    shutil.copytree(os.path.dirname(torchact.__file__), package)
+    info = (package / "_build_info.py").read_text()
+    (package / "_build_info.py").write_text(
+        info.replace(repr(torchact.built_with_torch), repr("1.2.3")))
+    result = subprocess.run([sys.executable, "-c", "import torchact"], cwd=tmp_path,
+                            capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert result.returncode != 0
+    assert "ImportError" in result.stderr
+    assert "PyTorch 1.2.3" in result.stderr and f"PyTorch {torch.__version__}" in result.stderr
+    assert "undefined symbol" not in result.stderr
