@@ -1,5 +1,5 @@
-// The float32 elementary functions of math.h (used by the CPU kernels) against libm in double,
-// over a dense sweep of the float range: the documented error bounds are enforced here.
+// The elementary functions of math.h used by the CPU kernels (float32 exp, tanh, erf; float64 exp)
+// against libm in higher precision, over dense sweeps: the documented error bounds are enforced here.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -63,6 +63,34 @@ TEST(MathAccuracy, ExpFloat) {
   // Subnormal results are kept, not flushed.
   EXPECT_GT(torchact::math::detail::exp_f32(-100.0f), 0.0f);
   EXPECT_NEAR(torchact::math::detail::exp_f32(-100.0f), std::exp(-100.0), 2e-45);
+}
+
+// The double exp (used by the float64 CPU kernels) against long double: 4 million points spread
+// over the whole range, relative error <= 4e-16 (about 2 ulp) where the result is normal.
+TEST(MathAccuracy, ExpDouble) {
+  double max_rel = 0, worst_x = 0;
+  const int kPoints = 1 << 22;
+  for (int i = 0; i <= kPoints; ++i) {
+    const double x = -708.3 + (709.7 + 708.3) * i / kPoints + 1e-9 * (i % 7);
+    const long double expected = std::exp(static_cast<long double>(x));
+    const double got = torchact::math::detail::exp_f64(x);
+    const double rel = static_cast<double>(std::fabs((got - expected) / expected));
+    if (rel > max_rel) {
+      max_rel = rel;
+      worst_x = x;
+    }
+  }
+  EXPECT_LE(max_rel, 4e-16) << "worst at x = " << worst_x;
+  for (double x : {-1e-300, 0.0, 1e-10, -0.5, 0.34657359027997264, 1.0, 88.5, -700.0}) {
+    EXPECT_NEAR(torchact::math::detail::exp_f64(x), std::exp(x), 4e-16 * std::exp(x)) << x;
+  }
+  constexpr double kInfD = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(torchact::math::detail::exp_f64(-kInfD), 0.0);
+  EXPECT_EQ(torchact::math::detail::exp_f64(kInfD), kInfD);
+  EXPECT_EQ(torchact::math::detail::exp_f64(710.0), kInfD);
+  EXPECT_TRUE(std::isnan(torchact::math::detail::exp_f64(std::nan(""))));
+  EXPECT_GT(torchact::math::detail::exp_f64(-740.0), 0.0);  // subnormal results are kept
+  EXPECT_NEAR(torchact::math::detail::exp_f64(-740.0), std::exp(-740.0), 1e-323);
 }
 
 // tanh and erf: relative error where the result is a normal float (a subnormal result has fewer

@@ -29,9 +29,10 @@ namespace torchact {
 namespace math {
 
 // ---------------------------------------------------------------------------------------------
-// Elementary functions. double uses libm (exact enough for gradcheck). float on the host uses the
-// branch-free versions below, which GCC vectorizes (libm's expf is scalar unless -ffast-math, which
-// would break inf/nan handling). float on a CUDA device uses CUDA's accurate expf/erff/tanhf.
+// Elementary functions. On the host, exp (float and double), float tanh and float erf are the
+// branch-free versions below, which GCC vectorizes (libm's are scalar calls unless -ffast-math,
+// which would break inf/nan handling); double tanh and erf use libm. On a CUDA device: CUDA's
+// accurate exp/expf, tanhf, erff.
 // ---------------------------------------------------------------------------------------------
 namespace detail {
 
@@ -68,6 +69,47 @@ TORCHACT_HOST_DEVICE float exp_f32(float x) {
   const float scale1 = bits_to_float(static_cast<uint32_t>(half + 127) << 23);
   const float scale2 = bits_to_float(static_cast<uint32_t>(ni - half + 127) << 23);
   const float result = p * scale1 * scale2;
+  return x != x ? x : result;
+}
+
+// e^x in double, the same way: |r| <= ln2/2, degree-13 Taylor polynomial (truncation < 5e-18
+// relative), 2^n as two factors. libm's exp is a scalar call the loops cannot vectorize.
+TORCHACT_HOST_DEVICE double bits_to_double(uint64_t u) {
+  double d;
+  std::memcpy(&d, &u, sizeof d);
+  return d;
+}
+TORCHACT_HOST_DEVICE uint64_t double_to_bits(double d) {
+  uint64_t u;
+  std::memcpy(&u, &d, sizeof u);
+  return u;
+}
+TORCHACT_HOST_DEVICE double exp_f64(double x) {
+  const double xc = x < -746.0 ? -746.0 : (x > 710.0 ? 710.0 : x);
+  const double kRound = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
+  const double shifted = xc * 1.4426950408889634 + kRound;
+  const double n = shifted - kRound;
+  const int32_t ni = static_cast<int32_t>(double_to_bits(shifted) - double_to_bits(kRound));
+  // ln2 = hi + lo, hi with 32 significant bits so that n * hi is exact
+  const double r = (xc - n * 0.6931471803691238) - n * 1.9082149292705877e-10;
+  double p = 1.0 / 6227020800.0;
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  const int32_t half = ni / 2;
+  const double scale1 = bits_to_double(static_cast<uint64_t>(half + 1023) << 52);
+  const double scale2 = bits_to_double(static_cast<uint64_t>(ni - half + 1023) << 52);
+  const double result = p * scale1 * scale2;
   return x != x ? x : result;
 }
 
@@ -112,7 +154,11 @@ TORCHACT_HOST_DEVICE float erf_f32(float x) {
 
 }  // namespace detail
 
+#if defined(__CUDA_ARCH__)
 TORCHACT_HOST_DEVICE double exp(double x) { return ::exp(x); }
+#else
+TORCHACT_HOST_DEVICE double exp(double x) { return detail::exp_f64(x); }
+#endif
 TORCHACT_HOST_DEVICE double tanh(double x) { return ::tanh(x); }
 TORCHACT_HOST_DEVICE double erf(double x) { return ::erf(x); }
 #if defined(__CUDA_ARCH__)
