@@ -29,10 +29,10 @@ namespace torchact {
 namespace math {
 
 // ---------------------------------------------------------------------------------------------
-// Elementary functions. On the host, exp (float and double), float tanh and float erf are the
+// Elementary functions. On the host, exp and tanh (float and double) and float erf are the
 // branch-free versions below, which GCC vectorizes (libm's are scalar calls unless -ffast-math,
-// which would break inf/nan handling); double tanh and erf use libm. On a CUDA device: CUDA's
-// accurate exp/expf, tanhf, erff.
+// which would break inf/nan handling); double erf uses libm. On a CUDA device: CUDA's accurate
+// exp/expf, tanh/tanhf, erff.
 // ---------------------------------------------------------------------------------------------
 namespace detail {
 
@@ -113,22 +113,66 @@ TORCHACT_HOST_DEVICE double exp_f64(double x) {
   return x != x ? x : result;
 }
 
-// tanh(x): an odd polynomial near 0 (where 1 - 2/(e^2x + 1) would cancel), the exp form outside,
-// which saturates to exactly +-1 as tanh'(x) = 1 - tanh^2(x) needs. The polynomial is a
-// least-squares fit made for torchact.
+// e^y - 1 for y >= 0 (or nan), without cancellation: y = n ln2 + r, e^r - 1 = r P(r) by the
+// Taylor series without its constant, and for n >= 1, e^y - 1 = 2^n ((e^r - 1) + (1 - 2^-n)),
+// where 1 - 2^-n is exact. Callers keep y below the overflow threshold.
+TORCHACT_HOST_DEVICE float expm1_nonneg_f32(float y) {
+  const float kRound = 12582912.0f;
+  const float shifted = y * 1.44269504088896341f + kRound;
+  const float n = shifted - kRound;
+  const int32_t ni = static_cast<int32_t>(float_to_bits(shifted) - float_to_bits(kRound));
+  const float r = (y - n * 0.693145751953125f) - n * 1.42860682030941723e-06f;
+  float p = 1.0f / 5040.0f;
+  p = p * r + 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  const float em1_r = p * r;
+  const float scale = bits_to_float(static_cast<uint32_t>(ni + 127) << 23);
+  const float inv_scale = bits_to_float(static_cast<uint32_t>(127 - ni) << 23);
+  return ni == 0 ? em1_r : (em1_r + (1.0f - inv_scale)) * scale;
+}
+TORCHACT_HOST_DEVICE double expm1_nonneg_f64(double y) {
+  const double kRound = 6755399441055744.0;
+  const double shifted = y * 1.4426950408889634 + kRound;
+  const double n = shifted - kRound;
+  const int32_t ni = static_cast<int32_t>(double_to_bits(shifted) - double_to_bits(kRound));
+  const double r = (y - n * 0.6931471803691238) - n * 1.9082149292705877e-10;
+  double p = 1.0 / 6227020800.0;
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  const double em1_r = p * r;
+  const double scale = bits_to_double(static_cast<uint64_t>(ni + 1023) << 52);
+  const double inv_scale = bits_to_double(static_cast<uint64_t>(1023 - ni) << 52);
+  return ni == 0 ? em1_r : (em1_r + (1.0 - inv_scale)) * scale;
+}
+
+// tanh|x| = e / (e + 2) with e = e^(2|x|) - 1: accurate near 0 and, with |x| clamped where tanh
+// rounds to 1 (9.1 in float, 19.5 in double), exactly +-1 in the tails, as tanh'(x) = 1 - y^2
+// needs. -0 stays -0, nan stays nan.
 TORCHACT_HOST_DEVICE float tanh_f32(float x) {
   const float ax = x < 0.0f ? -x : x;
-  const float s = x * x;
-  float p = 0.002292971737678709f;
-  p = p * s - 0.008344181451980454f;
-  p = p * s + 0.021769006930821424f;
-  p = p * s - 0.05395927379137088f;
-  p = p * s + 0.13333303647652714f;
-  p = p * s - 0.33333333173666174f;
-  const float small = x + x * s * p;
-  const float large_abs = 1.0f - 2.0f / (exp_f32(2.0f * ax) + 1.0f);
-  const float large = x < 0.0f ? -large_abs : large_abs;
-  return ax < 0.625f ? small : (x != x ? x : large);
+  const float e = expm1_nonneg_f32(2.0f * (ax > 9.1f ? 9.1f : ax));
+  const float t = e / (e + 2.0f);
+  return x != x ? x : (x < 0.0f ? -t : (x > 0.0f ? t : x));
+}
+TORCHACT_HOST_DEVICE double tanh_f64(double x) {
+  const double ax = x < 0.0 ? -x : x;
+  const double e = expm1_nonneg_f64(2.0 * (ax > 19.5 ? 19.5 : ax));
+  const double t = e / (e + 2.0);
+  return x != x ? x : (x < 0.0 ? -t : (x > 0.0 ? t : x));
 }
 
 // erf(x) = x P(x^2) / Q(x^2) on [-4, 4]; past 4, erf is 1 in float. A rational least-squares fit
@@ -156,10 +200,11 @@ TORCHACT_HOST_DEVICE float erf_f32(float x) {
 
 #if defined(__CUDA_ARCH__)
 TORCHACT_HOST_DEVICE double exp(double x) { return ::exp(x); }
+TORCHACT_HOST_DEVICE double tanh(double x) { return ::tanh(x); }
 #else
 TORCHACT_HOST_DEVICE double exp(double x) { return detail::exp_f64(x); }
+TORCHACT_HOST_DEVICE double tanh(double x) { return detail::tanh_f64(x); }
 #endif
-TORCHACT_HOST_DEVICE double tanh(double x) { return ::tanh(x); }
 TORCHACT_HOST_DEVICE double erf(double x) { return ::erf(x); }
 #if defined(__CUDA_ARCH__)
 TORCHACT_HOST_DEVICE float exp(float x) { return ::expf(x); }
