@@ -2,6 +2,9 @@
 // built-in ATen composition.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <string>
+
 #include "op_table.h"
 
 namespace torchact_test {
@@ -31,6 +34,23 @@ std::vector<Param> all_params() {
 }
 
 class OpsTest : public testing::TestWithParam<Param> {};
+
+// ctest runs the tables again with TORCHACT_CPU_CAPABILITY=baseline / avx2: check that those runs
+// use the loops they ask for (where the CPU has them).
+TEST(CpuCapability, IsTheOneAskedFor) {
+  const char* wanted = std::getenv("TORCHACT_CPU_CAPABILITY");
+  const std::string active = torchact::cpu_capability();
+  if (wanted == nullptr) GTEST_SKIP() << "TORCHACT_CPU_CAPABILITY not set; using " << active;
+#if defined(__x86_64__)
+  const bool has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                        __builtin_cpu_supports("f16c");
+#else
+  const bool has_avx2 = false;
+#endif
+  if (std::string(wanted) == "baseline" || (std::string(wanted) == "avx2" && has_avx2)) {
+    EXPECT_EQ(active, wanted);
+  }
+}
 
 TEST_P(OpsTest, ForwardAndGradientsMatchBuiltIn) {
   const OpCase& op = *GetParam().op;
