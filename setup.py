@@ -61,19 +61,24 @@ class BuildWithCMake(build_ext):
         if cmake is None:
             raise RuntimeError("torchact needs CMake >= 3.18 on PATH to build (apt install cmake, "
                                "or pip install cmake)")
-        # One CMake tree per torch version: a checkout can be installed into several environments.
-        build_dir = Path(self.build_temp).resolve() / f"cmake-torch-{torch_info['version']}"
+        # One CMake tree per torch version and CUDA setting: a checkout can be installed into
+        # several environments, and a tree configured with CUDA cannot be reconfigured without.
+        cuda = os.environ.get("TORCHACT_CUDA", "AUTO")
+        build_dir = Path(self.build_temp).resolve() / f"cmake-torch-{torch_info['version']}-cuda-{cuda}"
         build_dir.mkdir(parents=True, exist_ok=True)
         configure = [
             cmake, "-S", str(ROOT), "-B", str(build_dir),
             "-DCMAKE_BUILD_TYPE=Release",
             f"-DCMAKE_PREFIX_PATH={torch_info['cmake_prefix_path']}",
-            f"-DTORCHACT_CUDA={os.environ.get('TORCHACT_CUDA', 'AUTO')}",
+            f"-DTORCHACT_CUDA={cuda}",
             "-DTORCHACT_BUILD_TESTS=OFF", "-DTORCHACT_BUILD_EXAMPLES=OFF",
             "-DTORCHACT_BUILD_BENCHMARKS=OFF",
         ] + shlex.split(os.environ.get("CMAKE_ARGS", ""))
         jobs = os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL") or str(os.cpu_count() or 1)
-        subprocess.check_call(configure)
+        if subprocess.call(configure) != 0:
+            # A tree left by other CMAKE_ARGS may not reconfigure: start it afresh, once.
+            shutil.rmtree(build_dir)
+            subprocess.check_call(configure)
         subprocess.check_call([cmake, "--build", str(build_dir), "--target", "torchact", "-j", jobs])
 
         package_dir = Path(self.get_ext_fullpath(ext.name)).parent  # <build_lib or source>/torchact

@@ -10,7 +10,7 @@ set -euo pipefail
 TORCH_PYPI_VERSION=2.11.0
 VENV="${TORCHACT_VENV:-$HOME/.cache/torchact/venv-torch-$TORCH_PYPI_VERSION}"
 
-packages=(build-essential cmake ccache git python3 python3-venv python3-pip python3-pytest
+packages=(build-essential cmake git python3 python3-venv python3-pip python3-pytest
           python3-setuptools python3-wheel libtorch-dev python3-torch googletest libgtest-dev
           libbenchmark-dev)
 missing=()
@@ -24,6 +24,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+# Optional: ccache makes scripts/test.sh's second compile of the library (the Python package's
+# build) a cache hit. Without it everything works, only slower.
+if ! command -v ccache >/dev/null; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq ccache >/dev/null 2>&1 ||
+    echo "install-deps: ccache not installed (optional)"
+fi
 
 if [ "${1:-}" = "--pypi" ]; then
   if ! "$VENV/bin/python" -c "import torch, pytest, numpy, sys; sys.exit(torch.__version__.split('+')[0] != '$TORCH_PYPI_VERSION')" 2>/dev/null; then
@@ -33,6 +41,8 @@ if [ "${1:-}" = "--pypi" ]; then
     "$VENV/bin/pip" install -q "torch==$TORCH_PYPI_VERSION" pytest numpy
   fi
   # The Python package's build without isolation (scripts/test.sh): setuptools < 70.1 needs wheel.
-  "$VENV/bin/python" -c "import wheel" 2>/dev/null || "$VENV/bin/pip" install -q wheel
+  # (scripts/test.sh falls back to Debian's python3-wheel when this cannot be installed.)
+  "$VENV/bin/python" -c "import wheel" 2>/dev/null || "$VENV/bin/pip" install -q wheel >/dev/null 2>&1 ||
+    echo "install-deps: could not install wheel into $VENV"
   echo "$VENV"
 fi

@@ -43,13 +43,23 @@ package_tests() {
     CMAKE_ARGS="${launcher[*]}" "$env_python" -m pip install -q --no-build-isolation . \
       > "$build.package.log" 2>&1 ||
       { tail -40 "$build.package.log"; return 1; }
-    (cd "$build" && "$env_python" -m pytest -q -rs "$root/tests/package" \
+    (cd "$build" && "$env_python" -m pytest -q -rs -W ignore::DeprecationWarning "$root/tests/package" \
        --junitxml=test-results/package_tests.xml) || return 1
   else
-    CMAKE_ARGS="${launcher[*]}" TORCHACT_CUDA=$cuda \
+    # setuptools < 70.1 builds wheels with the `wheel` package; offline, take Debian's (pure Python).
+    local wheel_path=""
+    if ! "$python" -c "import wheel" 2>/dev/null && [ -d /usr/lib/python3/dist-packages/wheel ]; then
+      wheel_path="$PWD/$build/wheel-shim"  # the package and its metadata (bdist_wheel's entry point)
+      mkdir -p "$wheel_path"
+      for d in /usr/lib/python3/dist-packages/wheel /usr/lib/python3/dist-packages/wheel-*; do
+        ln -sfn "$d" "$wheel_path/$(basename "$d")"
+      done
+    fi
+    PYTHONPATH="$wheel_path" CMAKE_ARGS="${launcher[*]}" TORCHACT_CUDA=$cuda \
       "$python" -m pip install -q --no-build-isolation --target "$site" . \
       > "$build.package.log" 2>&1 || { tail -40 "$build.package.log"; return 1; }
-    (cd "$build" && PYTHONPATH="$site" "$python" -m pytest -q -rs "$root/tests/package" \
+    (cd "$build" && PYTHONPATH="$site" "$python" -m pytest -q -rs -W ignore::DeprecationWarning \
+       "$root/tests/package" \
        --junitxml=test-results/package_tests.xml) || return 1
   fi
 }
