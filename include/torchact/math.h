@@ -46,32 +46,6 @@ TORCHACT_HOST_DEVICE uint32_t float_to_bits(float f) {
   std::memcpy(&u, &f, sizeof u);
   return u;
 }
-
-// e^x: x = n ln2 + r with |r| <= ln2/2, e^r by a degree-6 polynomial (a minimax fit made for
-// torchact, 1.9e-9 relative in exact arithmetic; under 9e-8 evaluated in float), 2^n applied as
-// 2 * 2^(n-1) so that n = 128 (x just below ln FLT_MAX) stays finite. Results below e^-86.5
-// (2.7e-38, next to FLT_MIN) are flushed to 0: no activation depends on them, and handling
-// subnormals costs a quarter of the time. Overflow gives inf, nan stays nan.
-TORCHACT_HOST_DEVICE float exp_f32(float x) {
-  const float xc = x < -86.5f ? -86.5f : (x > 89.0f ? 89.0f : x);  // nan stays nan
-  const float kRound = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
-  const float shifted = xc * 1.44269504088896341f + kRound;
-  const float n = shifted - kRound;
-  const int32_t ni = static_cast<int32_t>(float_to_bits(shifted) - float_to_bits(kRound));
-  const float r = (xc - n * 0.693145751953125f) - n * 1.42860682030941723e-06f;  // ln2 = hi + lo
-  float p = 0.0013836828293278813f;
-  p = p * r + 0.00837481115013361f;
-  p = p * r + 0.04166822507977486f;
-  p = p * r + 0.16666419804096222f;
-  p = p * r + 0.49999991059303284f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  const float result = (p + p) * bits_to_float(static_cast<uint32_t>(ni + 126) << 23);
-  return x < -86.5f ? 0.0f : result;
-}
-
-// e^x in double, the same way: |r| <= ln2/2, degree-13 Taylor polynomial (truncation < 5e-18
-// relative), 2^n as two factors. libm's exp is a scalar call the loops cannot vectorize.
 TORCHACT_HOST_DEVICE double bits_to_double(uint64_t u) {
   double d;
   std::memcpy(&d, &u, sizeof d);
@@ -82,44 +56,44 @@ TORCHACT_HOST_DEVICE uint64_t double_to_bits(double d) {
   std::memcpy(&u, &d, sizeof u);
   return u;
 }
-TORCHACT_HOST_DEVICE double exp_f64(double x) {
-  const double xc = x < -746.0 ? -746.0 : (x > 710.0 ? 710.0 : x);
-  const double kRound = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
-  const double shifted = xc * 1.4426950408889634 + kRound;
-  const double n = shifted - kRound;
-  const int32_t ni = static_cast<int32_t>(double_to_bits(shifted) - double_to_bits(kRound));
-  // ln2 = hi + lo, hi with 32 significant bits so that n * hi is exact
-  const double r = (xc - n * 0.6931471803691238) - n * 1.9082149292705877e-10;
-  double p = 1.0 / 6227020800.0;
-  p = p * r + 1.0 / 479001600.0;
-  p = p * r + 1.0 / 39916800.0;
-  p = p * r + 1.0 / 3628800.0;
-  p = p * r + 1.0 / 362880.0;
-  p = p * r + 1.0 / 40320.0;
-  p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  p = p * r + 1.0;
-  p = p * r + 1.0;
-  const int32_t half = ni / 2;
-  const double scale1 = bits_to_double(static_cast<uint64_t>(half + 1023) << 52);
-  const double scale2 = bits_to_double(static_cast<uint64_t>(ni - half + 1023) << 52);
-  const double result = p * scale1 * scale2;
-  return x != x ? x : result;
+
+// 2^e from its exponent bits, for e in the normal range (float: -126..127, 128 gives inf).
+TORCHACT_HOST_DEVICE float pow2_f32(int32_t e) {
+  return bits_to_float(static_cast<uint32_t>(e + 127) << 23);
+}
+TORCHACT_HOST_DEVICE double pow2_f64(int32_t e) {
+  return bits_to_double(static_cast<uint64_t>(e + 1023) << 52);
 }
 
-// e^y - 1 for y >= 0 (or nan), without cancellation: y = n ln2 + r, e^r - 1 = r P(r) by the
-// Taylor series without its constant, and for n >= 1, e^y - 1 = 2^n ((e^r - 1) + (1 - 2^-n)),
-// where 1 - 2^-n is exact. Callers keep y below the overflow threshold.
-TORCHACT_HOST_DEVICE float expm1_nonneg_f32(float y) {
-  const float kRound = 12582912.0f;
-  const float shifted = y * 1.44269504088896341f + kRound;
+// The range reduction of exp and expm1: x = n ln2 + r with n an integer and |r| <= ln2/2. Adding
+// 1.5 * 2^mantissa_bits rounds to an integer, whose bits are then n; ln2 = hi + lo with hi short
+// enough that n * hi is exact.
+struct ReducedF32 {
+  int32_t n;
+  float r;
+};
+TORCHACT_HOST_DEVICE ReducedF32 reduce_by_ln2_f32(float x) {
+  const float kRound = 12582912.0f;  // 1.5 * 2^23
+  const float shifted = x * 1.44269504088896341f + kRound;
   const float n = shifted - kRound;
-  const int32_t ni = static_cast<int32_t>(float_to_bits(shifted) - float_to_bits(kRound));
-  const float r = (y - n * 0.693145751953125f) - n * 1.42860682030941723e-06f;
+  return {static_cast<int32_t>(float_to_bits(shifted) - float_to_bits(kRound)),
+          (x - n * 0.693145751953125f) - n * 1.42860682030941723e-06f};
+}
+struct ReducedF64 {
+  int32_t n;
+  double r;
+};
+TORCHACT_HOST_DEVICE ReducedF64 reduce_by_ln2_f64(double x) {
+  const double kRound = 6755399441055744.0;  // 1.5 * 2^52
+  const double shifted = x * 1.4426950408889634 + kRound;
+  const double n = shifted - kRound;
+  return {static_cast<int32_t>(double_to_bits(shifted) - double_to_bits(kRound)),
+          (x - n * 0.6931471803691238) - n * 1.9082149292705877e-10};
+}
+
+// e^r - 1 for |r| <= ln2/2 by the Taylor series without its constant: degree 7 in float,
+// degree 13 in double (truncation < 5e-18 relative).
+TORCHACT_HOST_DEVICE float expm1_reduced_f32(float r) {
   float p = 1.0f / 5040.0f;
   p = p * r + 1.0f / 720.0f;
   p = p * r + 1.0f / 120.0f;
@@ -127,17 +101,9 @@ TORCHACT_HOST_DEVICE float expm1_nonneg_f32(float y) {
   p = p * r + 1.0f / 6.0f;
   p = p * r + 0.5f;
   p = p * r + 1.0f;
-  const float em1_r = p * r;
-  const float scale = bits_to_float(static_cast<uint32_t>(ni + 127) << 23);
-  const float inv_scale = bits_to_float(static_cast<uint32_t>(127 - ni) << 23);
-  return ni == 0 ? em1_r : (em1_r + (1.0f - inv_scale)) * scale;
+  return p * r;
 }
-TORCHACT_HOST_DEVICE double expm1_nonneg_f64(double y) {
-  const double kRound = 6755399441055744.0;
-  const double shifted = y * 1.4426950408889634 + kRound;
-  const double n = shifted - kRound;
-  const int32_t ni = static_cast<int32_t>(double_to_bits(shifted) - double_to_bits(kRound));
-  const double r = (y - n * 0.6931471803691238) - n * 1.9082149292705877e-10;
+TORCHACT_HOST_DEVICE double expm1_reduced_f64(double r) {
   double p = 1.0 / 6227020800.0;
   p = p * r + 1.0 / 479001600.0;
   p = p * r + 1.0 / 39916800.0;
@@ -151,10 +117,52 @@ TORCHACT_HOST_DEVICE double expm1_nonneg_f64(double y) {
   p = p * r + 1.0 / 6.0;
   p = p * r + 0.5;
   p = p * r + 1.0;
-  const double em1_r = p * r;
-  const double scale = bits_to_double(static_cast<uint64_t>(ni + 1023) << 52);
-  const double inv_scale = bits_to_double(static_cast<uint64_t>(1023 - ni) << 52);
-  return ni == 0 ? em1_r : (em1_r + (1.0 - inv_scale)) * scale;
+  return p * r;
+}
+
+// e^x in float: e^r by a degree-6 polynomial (a minimax fit made for torchact, 1.9e-9 relative
+// in exact arithmetic; under 9e-8 evaluated in float), 2^n applied as 2 * 2^(n-1) so that n = 128
+// (x just below ln FLT_MAX) stays finite. Results below e^-86.5 (2.7e-38, next to FLT_MIN) are
+// flushed to 0: no activation depends on them, and handling subnormals costs a quarter of the
+// time. Overflow gives inf, nan stays nan.
+TORCHACT_HOST_DEVICE float exp_f32(float x) {
+  const float xc = x < -86.5f ? -86.5f : (x > 89.0f ? 89.0f : x);  // nan stays nan
+  const ReducedF32 red = reduce_by_ln2_f32(xc);
+  const float r = red.r;
+  float p = 0.0013836828293278813f;
+  p = p * r + 0.00837481115013361f;
+  p = p * r + 0.04166822507977486f;
+  p = p * r + 0.16666419804096222f;
+  p = p * r + 0.49999991059303284f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  const float result = (p + p) * pow2_f32(red.n - 1);
+  return x < -86.5f ? 0.0f : result;
+}
+
+// e^x in double: 1 + expm1_reduced, 2^n as two factors so that overflow gives inf and underflow
+// gives subnormals and then 0. libm's exp is a scalar call the loops cannot vectorize.
+TORCHACT_HOST_DEVICE double exp_f64(double x) {
+  const double xc = x < -746.0 ? -746.0 : (x > 710.0 ? 710.0 : x);
+  const ReducedF64 red = reduce_by_ln2_f64(xc);
+  const double p = expm1_reduced_f64(red.r) + 1.0;
+  const int32_t half = red.n / 2;
+  const double result = p * pow2_f64(half) * pow2_f64(red.n - half);
+  return x != x ? x : result;
+}
+
+// e^y - 1 for y >= 0 (or nan), without cancellation: for n >= 1,
+// e^y - 1 = 2^n ((e^r - 1) + (1 - 2^-n)), where 1 - 2^-n is exact. Callers keep y below the
+// overflow threshold.
+TORCHACT_HOST_DEVICE float expm1_nonneg_f32(float y) {
+  const ReducedF32 red = reduce_by_ln2_f32(y);
+  const float em1_r = expm1_reduced_f32(red.r);
+  return red.n == 0 ? em1_r : (em1_r + (1.0f - pow2_f32(-red.n))) * pow2_f32(red.n);
+}
+TORCHACT_HOST_DEVICE double expm1_nonneg_f64(double y) {
+  const ReducedF64 red = reduce_by_ln2_f64(y);
+  const double em1_r = expm1_reduced_f64(red.r);
+  return red.n == 0 ? em1_r : (em1_r + (1.0 - pow2_f64(-red.n))) * pow2_f64(red.n);
 }
 
 // tanh|x| = e / (e + 2) with e = e^(2|x|) - 1: accurate near 0 and, with |x| clamped where tanh
