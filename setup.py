@@ -28,23 +28,19 @@ _TORCH_QUERY = (
 
 
 def find_torch():
-    """The PyTorch to build against: the one importable here, else (pip's isolated build
-    environment hides the installed packages) the one of this interpreter outside the isolation."""
-    try:
-        import torch  # noqa: F401  (only to know it is here)
-
-        return json.loads(subprocess.check_output([sys.executable, "-c", _TORCH_QUERY], text=True))
-    except ImportError:
-        pass
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONNOUSERSITE", "PYTHONHOME")}
-    result = subprocess.run([sys.executable, "-c", _TORCH_QUERY], env=env, text=True,
-                            capture_output=True)
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"torchact builds its C++ plugin against the installed PyTorch, and {sys.executable} "
-            "has none: install torch first (e.g. pip install torch, or Debian's python3-torch "
-            "in a venv made with --system-site-packages).\n" + result.stderr.strip()[-2000:])
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    """The PyTorch to build against: the one this interpreter imports here, else (pip's isolated
+    build environment hides the installed packages) the one it imports outside the isolation."""
+    isolation = ("PYTHONPATH", "PYTHONNOUSERSITE", "PYTHONHOME")
+    outside = {k: v for k, v in os.environ.items() if k not in isolation}
+    for env in (os.environ, outside):
+        result = subprocess.run([sys.executable, "-c", _TORCH_QUERY], env=env, text=True,
+                                capture_output=True)
+        if result.returncode == 0:
+            return json.loads(result.stdout.strip().splitlines()[-1])
+    raise RuntimeError(
+        f"torchact builds its C++ plugin against the installed PyTorch, and {sys.executable} "
+        "has none: install torch first (e.g. pip install torch, or Debian's python3-torch "
+        "in a venv made with --system-site-packages).\n" + result.stderr.strip()[-2000:])
 
 
 class CMakeLibrary(Extension):

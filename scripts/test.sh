@@ -35,33 +35,29 @@ fi
 #   debian: a venv made with --system-site-packages over Debian's python3-torch
 #   pypi:   a --target directory used with the PyTorch 2.11 venv
 package_tests() {
-  local leg=$1 build=$2 python=$3 root=$PWD site="$PWD/$2/package" env_python
+  local leg=$1 build=$2 python=$3 cuda_setting=$4 root=$PWD site="$PWD/$2/package"
+  local target=() test_path="" wheel_path=""
   rm -rf "$site"
   if [ "$leg" = debian ]; then
     "$python" -m venv --system-site-packages "$site"
-    env_python="$site/bin/python"
-    CMAKE_ARGS="${launcher[*]}" "$env_python" -m pip install -q --no-build-isolation . \
-      > "$build.package.log" 2>&1 ||
-      { tail -40 "$build.package.log"; return 1; }
-    (cd "$build" && "$env_python" -m pytest -q -rs -W ignore::DeprecationWarning "$root/tests/package" \
-       --junitxml=test-results/package_tests.xml) || return 1
+    python="$site/bin/python"
   else
-    # setuptools < 70.1 builds wheels with the `wheel` package; offline, take Debian's (pure Python).
-    local wheel_path=""
-    if ! "$python" -c "import wheel" 2>/dev/null && [ -d /usr/lib/python3/dist-packages/wheel ]; then
-      wheel_path="$PWD/$build/wheel-shim"  # the package and its metadata (bdist_wheel's entry point)
-      mkdir -p "$wheel_path"
-      for d in /usr/lib/python3/dist-packages/wheel /usr/lib/python3/dist-packages/wheel-*; do
-        ln -sfn "$d" "$wheel_path/$(basename "$d")"
-      done
-    fi
-    PYTHONPATH="$wheel_path" CMAKE_ARGS="${launcher[*]}" TORCHACT_CUDA=$cuda \
-      "$python" -m pip install -q --no-build-isolation --target "$site" . \
-      > "$build.package.log" 2>&1 || { tail -40 "$build.package.log"; return 1; }
-    (cd "$build" && PYTHONPATH="$site" "$python" -m pytest -q -rs -W ignore::DeprecationWarning \
-       "$root/tests/package" \
-       --junitxml=test-results/package_tests.xml) || return 1
+    target=(--target "$site")
+    test_path=$site
   fi
+  # setuptools < 70.1 builds wheels with the `wheel` package; offline, take Debian's (pure Python).
+  if ! "$python" -c "import wheel" 2>/dev/null && [ -d /usr/lib/python3/dist-packages/wheel ]; then
+    wheel_path="$PWD/$build/wheel-shim"  # the package and its metadata (bdist_wheel's entry point)
+    mkdir -p "$wheel_path"
+    for d in /usr/lib/python3/dist-packages/wheel /usr/lib/python3/dist-packages/wheel-*; do
+      ln -sfn "$d" "$wheel_path/$(basename "$d")"
+    done
+  fi
+  PYTHONPATH="$wheel_path" CMAKE_ARGS="${launcher[*]}" TORCHACT_CUDA=$cuda_setting \
+    "$python" -m pip install -q --no-build-isolation "${target[@]}" . > "$build.package.log" 2>&1 ||
+    { tail -40 "$build.package.log"; return 1; }
+  (cd "$build" && PYTHONPATH="$test_path" "$python" -m pytest -q -rs -W ignore::DeprecationWarning \
+     "$root/tests/package" --junitxml=test-results/package_tests.xml)
 }
 
 mkdir -p build
@@ -106,8 +102,8 @@ for leg in "${legs[@]}"; do
   else
     (cd "$build" && ctest --output-on-failure -j 2) || status=1
     echo "=== $leg: Python package (pip install ., tests/package)"
-    if [ "$leg" = debian ]; then package_tests debian "$build" /usr/bin/python3 || status=1
-    else package_tests pypi "$build" "$venv/bin/python" || status=1; fi
+    if [ "$leg" = debian ]; then package_tests debian "$build" /usr/bin/python3 OFF || status=1
+    else package_tests pypi "$build" "$venv/bin/python" "$cuda" || status=1; fi
   fi
   summaries+=("$(python3 scripts/summarize_tests.py "$leg" "$build")")
 done

@@ -56,6 +56,22 @@ WRAPPERS = {
 }
 
 
+def assert_same_forward_and_backward(ours, reference, *inputs):
+    """ours(*inputs) equals reference(*copies of the inputs), and so do the inputs' gradients for
+    one random incoming gradient (an input that one side does not use has none on the other)."""
+    copies = [t.detach().clone().requires_grad_(True) for t in inputs]
+    out, expected = ours(*inputs), reference(*copies)
+    torch.testing.assert_close(out, expected)
+    grad = torch.randn_like(out)
+    out.backward(grad)
+    expected.backward(grad)
+    for x, copy in zip(inputs, copies):
+        if copy.grad is None:
+            assert x.grad is None
+        else:
+            torch.testing.assert_close(x.grad, copy.grad)
+
+
 def _inputs(dtype=torch.float64):
     torch.manual_seed(0)
     return [(torch.randn(5, 7, dtype=dtype) * 3).requires_grad_(True) for _ in range(2)]
@@ -71,16 +87,7 @@ def test_wrapper_is_the_op(name):
 @pytest.mark.parametrize("name", list(WRAPPERS))
 def test_wrapper_matches_builtin_forward_and_backward(name):
     wrapper, _, reference = WRAPPERS[name]
-    a, b = _inputs()
-    a2, b2 = [t.detach().clone().requires_grad_(True) for t in (a, b)]
-    out, expected = wrapper(a, b), reference(a2, b2)
-    torch.testing.assert_close(out, expected)
-    grad = torch.randn_like(out)
-    out.backward(grad)
-    expected.backward(grad)
-    torch.testing.assert_close(a.grad, a2.grad)
-    if b2.grad is not None:
-        torch.testing.assert_close(b.grad, b2.grad)
+    assert_same_forward_and_backward(wrapper, reference, *_inputs())
 
 
 def test_wrappers_run_on_meta():
@@ -115,12 +122,7 @@ MODULES = {
 def test_module_equals_torch_nn(name):
     ours, reference = MODULES[name]
     x = (torch.randn(6, 8, dtype=torch.float64) * 3).requires_grad_(True)
-    x2 = x.detach().clone().requires_grad_(True)
-    out, expected = ours(x), reference(x2)
-    torch.testing.assert_close(out, expected)
-    out.sum().backward()
-    expected.sum().backward()
-    torch.testing.assert_close(x.grad, x2.grad)
+    assert_same_forward_and_backward(ours, reference, x)
     if isinstance(reference, torch.nn.Module):  # same repr: a drop-in replacement
         assert repr(ours) == repr(reference)
 
@@ -199,13 +201,7 @@ def test_torch_compile_fullgraph_matches_eager():
                                 torchact.nn.GELU(), torchact.nn.SwiGLUFeedForward(16, 24),
                                 torchact.nn.GEGLUFeedForward(16, 24, packed=True))
     compiled = torch.compile(model, fullgraph=True)
-    x = torch.randn(5, 8, requires_grad=True)
-    x2 = x.detach().clone().requires_grad_(True)
-    out, expected = compiled(x), model(x2)
-    torch.testing.assert_close(out, expected)
-    out.sum().backward()
-    expected.sum().backward()
-    torch.testing.assert_close(x.grad, x2.grad)
+    assert_same_forward_and_backward(compiled, model, torch.randn(5, 8, requires_grad=True))
 
 
 # ---- torchact.testing ---------------------------------------------------------------------------
