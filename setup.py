@@ -4,9 +4,12 @@ Python that runs pip, and the package (python/torchact) ships it.
     pip install .                          # the build finds the torch installed beside it
     pip install --no-build-isolation .     # the same, without an isolated build environment
 
-Environment: TORCHACT_CUDA=AUTO|ON|OFF (default AUTO: CUDA kernels when torch has CUDA and nvcc is
-found; set CUDACXX to nvcc's path if it is not on PATH), TORCH_CUDA_ARCH_LIST, CMAKE_ARGS (extra
-CMake arguments), CMAKE_BUILD_PARALLEL_LEVEL (compile jobs; default: all cores).
+Environment: TORCHACT_CUDA=AUTO|ON|OFF (default AUTO: CUDA kernels when torch has CUDA and a CUDA
+compiler is found: CUDACXX, nvcc on PATH, /usr/local/cuda, or NVIDIA's compiler from PyPI installed
+beside torch with pip install "cuda-toolkit[nvcc,cccl,crt,nvvm]==<torch's cuda-toolkit version>";
+without one, the plugin is built without CUDA kernels and the build prints a warning saying so),
+TORCH_CUDA_ARCH_LIST, CMAKE_ARGS (extra CMake arguments), CMAKE_BUILD_PARALLEL_LEVEL (compile jobs;
+default: all cores).
 """
 import json
 import os
@@ -81,7 +84,7 @@ class BuildWithCMake(build_ext):
         (package_dir / "lib").mkdir(parents=True, exist_ok=True)
         shutil.copy2(build_dir / "libtorchact.so", package_dir / "lib" / "libtorchact.so")
         built = dict(line.split("=", 1) for line in
-                     (build_dir / "torchact_build.txt").read_text().split())
+                     (build_dir / "torchact_build.txt").read_text().splitlines() if "=" in line)
         with_cuda = built["with_cuda"] == "ON"
         (package_dir / "_build_info.py").write_text(
             '"""Written by setup.py when the plugin was built."""\n'

@@ -4,7 +4,10 @@
 #                                     Benchmark, LibTorch 1.13 (libtorch-dev, python3-torch)
 #   scripts/install-deps.sh --pypi    also PyTorch 2.11.0 from PyPI in a virtual environment at
 #                                     $TORCHACT_VENV (default ~/.cache/torchact/venv-torch-2.11.0),
-#                                     reused when present (the wheel is several GB)
+#                                     reused when present (the wheel is several GB); on a
+#                                     machine without a CUDA toolkit also NVIDIA's CUDA compiler
+#                                     from PyPI into that environment (the cuda-toolkit version
+#                                     torch depends on), so that the CUDA kernels compile and link
 set -euo pipefail
 
 TORCH_PYPI_VERSION=2.11.0
@@ -44,5 +47,19 @@ if [ "${1:-}" = "--pypi" ]; then
   # (scripts/test.sh falls back to Debian's python3-wheel when this cannot be installed.)
   "$VENV/bin/python" -c "import wheel" 2>/dev/null || "$VENV/bin/pip" install -q wheel >/dev/null 2>&1 ||
     echo "install-deps: could not install wheel into $VENV"
+  # PyPI's torch is a CUDA build: building against it needs a CUDA compiler (its CMake config
+  # stops without a toolkit). Without one on the machine, take NVIDIA's from PyPI, the same
+  # cuda-toolkit release torch installed its CUDA libraries from (CMake finds it beside torch).
+  if ! command -v nvcc >/dev/null && [ ! -x /usr/local/cuda/bin/nvcc ] && [ -z "${CUDACXX:-}" ]; then
+    cuda_toolkit=$("$VENV/bin/python" -c "import importlib.metadata as m; print(m.version('cuda-toolkit'))" 2>/dev/null || true)
+    site=$("$VENV/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+    if [ -z "$cuda_toolkit" ]; then
+      echo "install-deps: torch did not install cuda-toolkit; no CUDA compiler: building without CUDA kernels"
+    elif ! ls "$site"/nvidia/cu*/bin/nvcc >/dev/null 2>&1; then
+      echo "install-deps: no CUDA toolkit on this machine: installing NVIDIA's CUDA compiler from PyPI (cuda-toolkit $cuda_toolkit) into $VENV"
+      "$VENV/bin/pip" install -q "cuda-toolkit[nvcc,cccl,crt,nvvm]==$cuda_toolkit" ||
+        echo "install-deps: could not install the CUDA compiler from PyPI: building without CUDA kernels"
+    fi
+  fi
   echo "$VENV"
 fi

@@ -2,8 +2,10 @@
 # The test command: installs what is missing, then builds torchact and runs its whole test suite
 # (GoogleTest, pytest, the installed-package consumer) against both supported LibTorch versions:
 #   debian  LibTorch 1.13.1 from Debian (CPU)
-#   pypi    PyTorch 2.11.0 from PyPI, with the CUDA kernels compiled and linked when nvcc is
-#           present (their tests skip without a GPU)
+#   pypi    PyTorch 2.11.0 from PyPI, with the CUDA kernels compiled and linked (their tests skip
+#           without a GPU): by the machine's CUDA toolkit, else by NVIDIA's compiler from PyPI,
+#           which install-deps.sh puts into the venv; without either, no CUDA kernels (the
+#           summary says which)
 #   asan    LibTorch 1.13 with AddressSanitizer + UndefinedBehaviorSanitizer: the C++ tests and
 #           the examples (any report fails)
 # Usage: scripts/test.sh [debian|pypi|asan ...]   (default: all three). Build trees: build/<leg>.
@@ -25,9 +27,11 @@ fi
 
 # ccache: the Python package's build (below) compiles the library's sources again, with the same
 # flags; ccache makes that second compile a cache hit.
-launcher=()
+# NVIDIA's compiler from PyPI (machines without a CUDA toolkit) is laid out at one path for both
+# builds of the pypi leg, so that the package's build finds its CUDA compiles in the cache too.
+launcher=(-DTORCHACT_PYPI_CUDA_DIR="$PWD/build/cuda-toolkit-from-pypi")
 if command -v ccache >/dev/null; then
-  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
+  launcher+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
 fi
 
 # The Python package, as users install it (README "Python"): pip install . builds the plugin again
@@ -71,8 +75,7 @@ for leg in "${legs[@]}"; do
             -DTORCHACT_CUDA=OFF) ;;
     pypi)
       prefix=$("$venv/bin/python" -c 'import torch; print(torch.utils.cmake_prefix_path)')
-      cuda=AUTO
-      if command -v nvcc >/dev/null || [ -n "${CUDACXX:-}" ]; then cuda=ON; fi
+      cuda=AUTO   # ON where a CUDA compiler is found (the machine's or PyPI's beside torch)
       args=(-DCMAKE_PREFIX_PATH="$prefix" -DTORCHACT_PYTHON="$venv/bin/python" -DTORCHACT_CUDA=$cuda) ;;
     asan)
       args=(-DCMAKE_PREFIX_PATH=/usr/lib/x86_64-linux-gnu/cmake/Torch -DTORCHACT_CUDA=OFF
@@ -106,6 +109,7 @@ for leg in "${legs[@]}"; do
     else package_tests pypi "$build" "$venv/bin/python" "$cuda" || status=1; fi
   fi
   summaries+=("$(python3 scripts/summarize_tests.py "$leg" "$build")")
+  summaries+=("    $leg: CUDA kernels $(sed -n 's/^cuda_kernels=//p' "$build/torchact_build.txt")")
 done
 
 echo "=== summary"

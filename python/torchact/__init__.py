@@ -9,6 +9,8 @@ hand-written first and second derivatives.
 Importing the package loads its C++ plugin into torch.ops.torchact (the ops are also reachable as
 torch.ops.torchact.<name>, e.g. for TorchScript).
 """
+import torch
+
 from . import _library
 
 _library.load()
@@ -20,6 +22,13 @@ from .functional import (  # noqa: E402
     geglu, gelu, leaky_relu, relu, sigmoid, silu, swiglu, swiglu_packed, swish, tanh)
 
 library_path = _library.LIBRARY_PATH
+
+if not built_with_cuda and torch.cuda.is_available():
+    import warnings
+    warnings.warn("torchact was built without CUDA kernels (no CUDA compiler when it was built): "
+                  "its ops raise an error for CUDA tensors. Reinstall it with a CUDA compiler, e.g. "
+                  "pip install \"cuda-toolkit[nvcc,cccl,crt,nvvm]==<torch's cuda-toolkit version>\" "
+                  "beside torch (README, Python).", stacklevel=2)
 
 __all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "gelu", "silu", "swish", "swiglu", "geglu",
            "swiglu_packed", "functional", "nn", "testing", "library_path", "built_with_torch",
