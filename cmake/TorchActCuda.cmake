@@ -4,14 +4,13 @@
 #   TORCHACT_CUDA=AUTO  when LibTorch was built with CUDA and a CUDA compiler is found
 #   TORCHACT_CUDA=ON    the same, but an error when either is missing
 #
-# The CUDA compiler: CUDACXX / CMAKE_CUDA_COMPILER, nvcc on PATH or in /usr/local/cuda, else
-# NVIDIA's compiler from PyPI installed beside torch (site-packages/nvidia/cu<N>/bin/nvcc, from
-# pip install "cuda-toolkit[nvcc,cccl,crt,nvvm]==<torch's>"; scripts/install-deps.sh --pypi does
-# that when the machine has no toolkit).
+# The CUDA compiler: the machine's toolkit, else NVIDIA's compiler from PyPI installed beside torch
+# (cmake/TorchActCudaCompiler.cmake; scripts/install-deps.sh --pypi installs it on a machine
+# without a toolkit).
 #
 # PyPI's torch is a CUDA build, and its CMake config (Caffe2Config.cmake) refuses to load without
-# a CUDA toolkit. When there is no CUDA compiler at all, a build without CUDA kernels imports
-# torch's CPU libraries directly instead (cmake/TorchCpuOnly.cmake), so it needs no toolkit.
+# a CUDA toolkit. A build without CUDA kernels (TORCHACT_CUDA=OFF, or AUTO without a compiler)
+# imports torch's CPU libraries directly instead (cmake/TorchCpuOnly.cmake): no toolkit needed.
 
 # LibTorch's config looks for its libraries (libc10.so, ...) with find_library, which searches the
 # system directories before LibTorch's own lib/: with Debian's libtorch-dev also installed, a PyPI
@@ -44,64 +43,20 @@ if(_torch_config_dir AND EXISTS "${_torch_config_dir}/../../../lib/libtorch_cuda
   set(_torch_is_cuda_build ON)
 endif()
 
-# NVIDIA's compiler from PyPI, beside a PyPI torch (<site-packages>/torch/share/cmake/Torch), laid
-# out as a toolkit in the build tree (symlinks): nvcc looks for its libraries in lib64/, torch's
-# config for unversioned names (libcudart.so), and PyPI has lib/ with versioned names only.
-set(TORCHACT_PYPI_CUDA_DIR "${CMAKE_BINARY_DIR}/cuda-toolkit-from-pypi" CACHE PATH
-    "Where the CUDA compiler from PyPI is laid out as a toolkit (one path for several builds keeps ccache hits)")
-macro(torchact_use_pypi_cuda_compiler)
-  get_filename_component(_site "${_torch_config_dir}/../../../.." REALPATH)
-  file(GLOB _pypi_nvccs "${_site}/nvidia/cu*/bin/nvcc")
-  if(_pypi_nvccs)
-    list(GET _pypi_nvccs 0 _pypi_nvcc)
-    get_filename_component(_pypi "${_pypi_nvcc}/../.." REALPATH)
-    set(TORCHACT_PYPI_CUDA_ROOT "${TORCHACT_PYPI_CUDA_DIR}")
-    file(REMOVE_RECURSE "${TORCHACT_PYPI_CUDA_ROOT}")
-    file(MAKE_DIRECTORY "${TORCHACT_PYPI_CUDA_ROOT}/bin" "${TORCHACT_PYPI_CUDA_ROOT}/lib64")
-    file(CREATE_LINK "${_pypi}/include" "${TORCHACT_PYPI_CUDA_ROOT}/include" SYMBOLIC)
-    file(CREATE_LINK "${_pypi}/nvvm" "${TORCHACT_PYPI_CUDA_ROOT}/nvvm" SYMBOLIC)
-    file(GLOB _pypi_tools "${_pypi}/bin/*")
-    foreach(_tool IN LISTS _pypi_tools)
-      get_filename_component(_name "${_tool}" NAME)
-      file(CREATE_LINK "${_tool}" "${TORCHACT_PYPI_CUDA_ROOT}/bin/${_name}" SYMBOLIC)
-    endforeach()
-    file(GLOB _pypi_libs "${_pypi}/lib/lib*")
-    foreach(_lib IN LISTS _pypi_libs)
-      get_filename_component(_name "${_lib}" NAME)
-      file(CREATE_LINK "${_lib}" "${TORCHACT_PYPI_CUDA_ROOT}/lib64/${_name}" SYMBOLIC)
-      string(REGEX REPLACE "[.]so[.][0-9.]+$" ".so" _unversioned "${_name}")
-      if(NOT EXISTS "${TORCHACT_PYPI_CUDA_ROOT}/lib64/${_unversioned}")
-        file(CREATE_LINK "${_lib}" "${TORCHACT_PYPI_CUDA_ROOT}/lib64/${_unversioned}" SYMBOLIC)
-      endif()
-    endforeach()
-    message(STATUS "torchact: CUDA compiler from PyPI (${_pypi_nvcc}), laid out as a toolkit in "
-                   "${TORCHACT_PYPI_CUDA_ROOT}")
-    unset(CMAKE_CUDA_COMPILER)
-    set(CMAKE_CUDA_COMPILER "${TORCHACT_PYPI_CUDA_ROOT}/bin/nvcc" CACHE FILEPATH "CUDA compiler" FORCE)
-    set(CUDA_TOOLKIT_ROOT_DIR "${TORCHACT_PYPI_CUDA_ROOT}" CACHE PATH "CUDA toolkit" FORCE)
-    set(CUDAToolkit_ROOT "${TORCHACT_PYPI_CUDA_ROOT}")
-  endif()
-endmacro()
-
-set(TORCHACT_PYPI_CUDA_ROOT "")
+include(TorchActCudaCompiler)
+set(TORCHACT_TORCH_CPU_ONLY OFF)
 set(_cuda_compiler_found OFF)
-if(NOT TORCHACT_CUDA STREQUAL "OFF" OR _torch_is_cuda_build)
-  include(CheckLanguage)
-  check_language(CUDA)
-  if(NOT CMAKE_CUDA_COMPILER AND EXISTS /usr/local/cuda/bin/nvcc)
-    unset(CMAKE_CUDA_COMPILER)
-    set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc CACHE FILEPATH "CUDA compiler" FORCE)
-  endif()
-  if(NOT CMAKE_CUDA_COMPILER AND NOT TORCHACT_CUDA STREQUAL "OFF" AND _torch_is_cuda_build)
-    torchact_use_pypi_cuda_compiler()
-  endif()
+if(_torch_is_cuda_build AND NOT TORCHACT_CUDA STREQUAL "OFF")
+  torchact_find_cuda_compiler("${_torch_config_dir}")
   if(CMAKE_CUDA_COMPILER)
     set(_cuda_compiler_found ON)
   endif()
 endif()
 
+# A CUDA build of torch without a CUDA compiler, or without the kernels wanted: torch's own config
+# would demand a toolkit, which a build without CUDA kernels does not need. Import torch's CPU
+# libraries instead.
 if(_torch_is_cuda_build AND NOT _cuda_compiler_found)
-  # No toolkit: torch's own config cannot load. Import its CPU libraries (no CUDA kernels).
   if(TORCHACT_CUDA STREQUAL "ON")
     message(FATAL_ERROR "TORCHACT_CUDA=ON: LibTorch has CUDA but no CUDA compiler was found. "
                         "Install a CUDA toolkit (CUDACXX=<toolkit>/bin/nvcc), or NVIDIA's compiler "
@@ -120,7 +75,6 @@ if(_torch_is_cuda_build AND NOT _cuda_compiler_found)
   endif()
   return()
 endif()
-set(TORCHACT_TORCH_CPU_ONLY OFF)
 
 if(TORCHACT_CUDA STREQUAL "OFF")
   torchact_find_torch()

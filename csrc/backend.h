@@ -9,12 +9,13 @@
 
 namespace torchact {
 
-// Which activation an op computes, its parameter (negative_slope or beta; 0 otherwise) and the
-// op's name for error messages.
+// What an op call computes: the kernel (an index into the kernel list generated from the op list,
+// generated/kernel_list.h: one math struct and family), the op's float arguments, and the op's
+// name for error messages.
 struct Spec {
   const char* op;
-  math::Activation activation;
-  double param;
+  int kernel;
+  math::Params params;
 };
 
 // Unary kernels take contiguous tensors of equal size.

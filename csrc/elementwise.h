@@ -8,6 +8,19 @@
 namespace torchact {
 namespace elementwise {
 
+// The kernel kinds below, for the backends' tables. With s the saved tensor (input, or output
+// where the activation saves it):
+//   Forward:                y = f(x)
+//   Backward:               grad_input = grad * f'(s)
+//   BackwardBackward:       grad_grad = gg * f'(s), grad_saved = gg * grad * df'(s)/ds
+//   GatedForward:           out = f(gate) * up
+//   GatedBackward:          grad_gate = grad * up * f'(gate), grad_up = grad * f(gate)
+//   GatedBackwardBackward:  the gradients of GatedBackward's two outputs, given their incoming
+//                           gradients gg_gate and gg_up, with respect to grad, gate and up.
+// A unary kernel has the first three, a gated kernel the last three.
+enum Kind { kForward, kBackward, kBackwardBackward, kGatedForward, kGatedBackward,
+            kGatedBackwardBackward, kKinds };
+
 template <typename F>
 struct Forward {  // x = {input}, y = {output}
   static constexpr int kInputs = 1, kOutputs = 1;

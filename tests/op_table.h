@@ -76,6 +76,20 @@ inline const std::vector<OpCase>& op_table() {
          return silu_ref(halves[0]) * halves[1];
        },
        true, false},
+      {"geglu_packed", "torchact::geglu_packed", Arity::Packed,
+       [](const Inputs& in) { return torchact::geglu_packed(in[0]); },
+       [](const Inputs& in) {
+         const auto halves = in[0].chunk(2, -1);
+         return gelu_ref(halves[0], "none") * halves[1];
+       },
+       true, false},
+      {"geglu_packed_tanh", "torchact::geglu_packed", Arity::Packed,
+       [](const Inputs& in) { return torchact::geglu_packed(in[0], -1, "tanh"); },
+       [](const Inputs& in) {
+         const auto halves = in[0].chunk(2, -1);
+         return gelu_ref(halves[0], "tanh") * halves[1];
+       },
+       true, false},
   };
   return table;
 }

@@ -93,64 +93,56 @@ void for_each_piece(const std::array<const at::Tensor*, K>& tensors, int64_t row
   });
 }
 
-Act act_of(const Spec& spec) { return Act{spec.activation, spec.param}; }
+// Runs kernel kind `kind` of the spec's kernel over the pieces: inputs first, then outputs.
+template <size_t K>
+void run(const Spec& spec, elementwise::Kind kind, int kInputs, const std::array<const at::Tensor*, K>& tensors,
+         int64_t rows, int64_t row_len) {
+  const Loop loop = kernels().loops[spec.kernel][kind];
+  TORCH_CHECK(loop != nullptr, spec.op, ": no such kernel (kind ", static_cast<int>(kind), ")");
+  const Dtype dtype = dtype_of(*tensors[0]);
+  for_each_piece<K>(tensors, rows, row_len, [&](const std::array<char*, K>& p, int64_t len) {
+    std::array<const void*, K> in;
+    std::array<void*, K> out;
+    for (int k = 0; k < kInputs; ++k) in[k] = p[k];
+    for (size_t k = kInputs; k < K; ++k) out[k - kInputs] = p[k];
+    loop(dtype, spec.params, in.data(), out.data(), len);
+  });
+}
 
 void forward(const Spec& spec, const at::Tensor& x, const at::Tensor& y) {
-  const auto& k = kernels();
-  for_each_piece<2>({&x, &y}, 1, x.numel(), [&](const auto& p, int64_t len) {
-    k.forward(act_of(spec), dtype_of(x), p[0], p[1], len);
-  });
+  run<2>(spec, elementwise::kForward, 1, {&x, &y}, 1, x.numel());
 }
 
 void backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& saved,
               const at::Tensor& grad_input) {
-  const auto& k = kernels();
-  for_each_piece<3>({&grad, &saved, &grad_input}, 1, saved.numel(),
-                    [&](const auto& p, int64_t len) {
-                      k.backward(act_of(spec), dtype_of(saved), p[0], p[1], p[2], len);
-                    });
+  run<3>(spec, elementwise::kBackward, 2, {&grad, &saved, &grad_input}, 1, saved.numel());
 }
 
 void gated_forward(const Spec& spec, const at::Tensor& gate, const at::Tensor& up,
                    const at::Tensor& out) {
-  const auto& k = kernels();
-  for_each_piece<3>({&gate, &up, &out}, gate.size(0), gate.size(1),
-                    [&](const auto& p, int64_t len) {
-                      k.gated_forward(act_of(spec), dtype_of(gate), p[0], p[1], p[2], len);
-                    });
+  run<3>(spec, elementwise::kGatedForward, 2, {&gate, &up, &out}, gate.size(0), gate.size(1));
 }
 
 void gated_backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& gate,
                     const at::Tensor& up, const at::Tensor& grad_gate, const at::Tensor& grad_up) {
-  const auto& k = kernels();
-  for_each_piece<5>({&grad, &gate, &up, &grad_gate, &grad_up}, gate.size(0), gate.size(1),
-                    [&](const auto& p, int64_t len) {
-                      k.gated_backward(act_of(spec), dtype_of(gate), p[0], p[1], p[2], p[3], p[4],
-                                       len);
-                    });
+  run<5>(spec, elementwise::kGatedBackward, 3, {&grad, &gate, &up, &grad_gate, &grad_up}, gate.size(0),
+         gate.size(1));
 }
 
 void backward_backward(const Spec& spec, const at::Tensor& gg, const at::Tensor& grad,
                        const at::Tensor& saved, const at::Tensor& grad_grad,
                        const at::Tensor& grad_saved) {
-  const auto& k = kernels();
-  for_each_piece<5>({&gg, &grad, &saved, &grad_grad, &grad_saved}, 1, saved.numel(),
-                    [&](const auto& p, int64_t len) {
-                      k.backward_backward(act_of(spec), dtype_of(saved), p[0], p[1], p[2], p[3],
-                                          p[4], len);
-                    });
+  run<5>(spec, elementwise::kBackwardBackward, 3, {&gg, &grad, &saved, &grad_grad, &grad_saved}, 1,
+         saved.numel());
 }
 
 void gated_backward_backward(const Spec& spec, const at::Tensor& gg_gate, const at::Tensor& gg_up,
                              const at::Tensor& grad, const at::Tensor& gate, const at::Tensor& up,
                              const at::Tensor& grad_grad, const at::Tensor& grad_gate,
                              const at::Tensor& grad_up) {
-  const auto& k = kernels();
-  for_each_piece<8>({&gg_gate, &gg_up, &grad, &gate, &up, &grad_grad, &grad_gate, &grad_up},
-                    gate.size(0), gate.size(1), [&](const auto& p, int64_t len) {
-                      k.gated_backward_backward(act_of(spec), dtype_of(gate), p[0], p[1], p[2],
-                                                p[3], p[4], p[5], p[6], p[7], len);
-                    });
+  run<8>(spec, elementwise::kGatedBackwardBackward, 5,
+         {&gg_gate, &gg_up, &grad, &gate, &up, &grad_grad, &grad_gate, &grad_up}, gate.size(0),
+         gate.size(1));
 }
 
 }  // namespace

@@ -28,8 +28,7 @@ namespace {
 // One loop for every kernel kind: Body (elementwise.h) maps kInputs op-math values to kOutputs.
 // Outputs never alias inputs (the frontend allocates them), which ivdep tells the vectorizer.
 template <typename S, typename Body>
-void elementwise_loop(const Body& body, const void* const (&in)[Body::kInputs],
-                      void* const (&out)[Body::kOutputs], int64_t n) {
+void elementwise_loop(const Body& body, const void* const* in, void* const* out, int64_t n) {
   using T = typename S::opmath;
   const typename S::storage* x[Body::kInputs];
   typename S::storage* y[Body::kOutputs];
@@ -45,66 +44,39 @@ void elementwise_loop(const Body& body, const void* const (&in)[Body::kInputs],
   }
 }
 
-// Calls fn with the storage traits of `dtype` and the activation struct of `act`.
-template <typename Fn>
-void visit(Act act, Dtype dtype, Fn&& fn) {
-  auto with = [&](auto storage) {
+// One kernel kind (Body, elementwise.h) of one activation (Math, math.h) for every dtype.
+template <template <typename> class Body, template <typename> class Math>
+void loop(Dtype dtype, const math::Params& params, const void* const* in, void* const* out,
+          int64_t n) {
+  const auto run = [&](auto storage) {
     using S = decltype(storage);
-    math::visit<typename S::opmath>(act.activation, act.param,
-                                    [&](const auto& f) { fn(storage, f); });
+    using F = Math<typename S::opmath>;
+    using Kernel = Body<F>;
+    elementwise_loop<S>(Kernel{math::make<F>(params)}, in, out, n);
   };
   switch (dtype) {
-    case Dtype::Float32: return with(Float32{});
-    case Dtype::Float64: return with(Float64{});
-    case Dtype::Float16: return with(Float16{});
-    case Dtype::BFloat16: return with(BFloat16{});
+    case Dtype::Float32: return run(Float32{});
+    case Dtype::Float64: return run(Float64{});
+    case Dtype::Float16: return run(Float16{});
+    case Dtype::BFloat16: return run(BFloat16{});
   }
 }
 
-// Runs the kernel kind Body<F> for the activation and dtype of this call.
-template <template <typename> class Body, size_t kIn, size_t kOut>
-void run(Act act, Dtype dtype, const void* const (&in)[kIn], void* const (&out)[kOut], int64_t n) {
-  visit(act, dtype, [&](auto s, const auto& f) {
-    using Kernel = Body<std::decay_t<decltype(f)>>;
-    static_assert(Kernel::kInputs == kIn && Kernel::kOutputs == kOut, "argument count");
-    elementwise_loop<decltype(s)>(Kernel{f}, in, out, n);
-  });
-}
-
-void forward(Act act, Dtype dtype, const void* x, void* y, int64_t n) {
-  run<elementwise::Forward>(act, dtype, {x}, {y}, n);
-}
-
-void backward(Act act, Dtype dtype, const void* grad, const void* saved, void* grad_input,
-              int64_t n) {
-  run<elementwise::Backward>(act, dtype, {grad, saved}, {grad_input}, n);
-}
-
-void gated_forward(Act act, Dtype dtype, const void* gate, const void* up, void* out, int64_t n) {
-  run<elementwise::GatedForward>(act, dtype, {gate, up}, {out}, n);
-}
-
-void gated_backward(Act act, Dtype dtype, const void* grad, const void* gate, const void* up,
-                    void* grad_gate, void* grad_up, int64_t n) {
-  run<elementwise::GatedBackward>(act, dtype, {grad, gate, up}, {grad_gate, grad_up}, n);
-}
-
-void backward_backward(Act act, Dtype dtype, const void* gg, const void* grad, const void* saved,
-                       void* grad_grad, void* grad_saved, int64_t n) {
-  run<elementwise::BackwardBackward>(act, dtype, {gg, grad, saved}, {grad_grad, grad_saved}, n);
-}
-
-void gated_backward_backward(Act act, Dtype dtype, const void* gg_gate, const void* gg_up,
-                             const void* grad, const void* gate, const void* up, void* grad_grad,
-                             void* grad_gate, void* grad_up, int64_t n) {
-  run<elementwise::GatedBackwardBackward>(act, dtype, {gg_gate, gg_up, grad, gate, up},
-                                          {grad_grad, grad_gate, grad_up}, n);
-}
+// Each kernel of the op list with the kinds of its family.
+#define TORCHACT_LOOPS_Unary(Math)                                                 \
+  loop<elementwise::Forward, math::Math>, loop<elementwise::Backward, math::Math>, \
+      loop<elementwise::BackwardBackward, math::Math>, nullptr, nullptr, nullptr
+#define TORCHACT_LOOPS_Gated(Math)                                                    \
+  nullptr, nullptr, nullptr, loop<elementwise::GatedForward, math::Math>,             \
+      loop<elementwise::GatedBackward, math::Math>,                                   \
+      loop<elementwise::GatedBackwardBackward, math::Math>
+#define TORCHACT_LOOPS(id, Family, Math) {TORCHACT_LOOPS_##Family(Math)},
+const Loop kLoops[kernel::kCount][elementwise::kKinds] = {TORCHACT_KERNELS(TORCHACT_LOOPS)};
+#undef TORCHACT_LOOPS
 
 #define TORCHACT_STRINGIFY2(x) #x
 #define TORCHACT_STRINGIFY(x) TORCHACT_STRINGIFY2(x)
-const KernelTable kTable{TORCHACT_STRINGIFY(TORCHACT_CPU_ISA), forward, backward, gated_forward,
-                         gated_backward, backward_backward, gated_backward_backward};
+const KernelTable kTable{TORCHACT_STRINGIFY(TORCHACT_CPU_ISA), kLoops};
 
 }  // namespace
 }  // namespace TORCHACT_CPU_ISA

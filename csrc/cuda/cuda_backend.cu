@@ -1,213 +1,70 @@
-// The CUDA backend: generic element-wise kernels that take the per-element work of elementwise.h
-// (built on the activation structs of math.h) as a template parameter: the same formulas the CPU
-// runs.
-//
-// Memory-bound kernels must move wide words: each thread loads and stores 16 bytes at a time
-// (4 floats, 8 halves/bfloat16s, 2 doubles) when every pointer is 16-byte aligned, with a scalar
-// loop for the tail; unaligned tensors take the scalar kernel. Indices are 64-bit throughout.
-#include <ATen/cuda/CUDAContext.h>
-#include <ATen/OpMathType.h>
+// The CUDA backend: picks the table of the tensors' dtype (kernels_<dtype>.cu) and launches the
+// spec's kernel on the tensors' device and current stream.
 #include <c10/cuda/CUDAGuard.h>
 
-#include <algorithm>
-#include <cstdint>
+#include <array>
 
 #include "../backend.h"
-#include "../elementwise.h"
+#include "kernels.h"
 
 namespace torchact {
 namespace cuda {
 namespace {
 
-constexpr int kThreads = 256;
-
-template <typename T, int N>
-struct alignas(sizeof(T) * N) Pack {
-  T v[N];
-};
-
-template <typename S>
-constexpr int pack_size() {
-  return 16 / static_cast<int>(sizeof(S));
-}
-
-// Grid-stride loop over [rows, row_len] (row strides in elements, rows contiguous): `inputs`
-// input and `outputs` output tensors, N elements per thread step (N = 1: scalar path).
-template <int kInputs, int kOutputs>
-struct RowPointers {
-  const void* in[kInputs];
-  int64_t in_row_stride[kInputs];
-  void* out[kOutputs];
-  int64_t out_row_stride[kOutputs];
-};
-
-template <typename S, int N, int kInputs, int kOutputs, typename Body>
-__global__ void elementwise_rows_kernel(Body body, RowPointers<kInputs, kOutputs> p, int64_t rows,
-                                        int64_t row_len) {
-  using T = at::opmath_type<S>;
-  const int64_t packs = row_len / N;
-  const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t row = blockIdx.y; row < rows; row += gridDim.y) {
-    const S* in[kInputs];
-    S* out[kOutputs];
-#pragma unroll
-    for (int k = 0; k < kInputs; ++k) in[k] = static_cast<const S*>(p.in[k]) + row * p.in_row_stride[k];
-#pragma unroll
-    for (int k = 0; k < kOutputs; ++k) out[k] = static_cast<S*>(p.out[k]) + row * p.out_row_stride[k];
-
-    for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < packs;
-         i += step) {
-      Pack<S, N> a[kInputs];
-      Pack<S, N> r[kOutputs];
-#pragma unroll
-      for (int k = 0; k < kInputs; ++k) a[k] = reinterpret_cast<const Pack<S, N>*>(in[k])[i];
-#pragma unroll
-      for (int j = 0; j < N; ++j) {
-        T x[kInputs];
-        T y[kOutputs];
-#pragma unroll
-        for (int k = 0; k < kInputs; ++k) x[k] = static_cast<T>(a[k].v[j]);
-        body(x, y);
-#pragma unroll
-        for (int k = 0; k < kOutputs; ++k) r[k].v[j] = static_cast<S>(y[k]);
-      }
-#pragma unroll
-      for (int k = 0; k < kOutputs; ++k) reinterpret_cast<Pack<S, N>*>(out[k])[i] = r[k];
-    }
-    // Tail of the row (fewer than N elements).
-    for (int64_t i = packs * N + blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
-         i < row_len; i += step) {
-      T x[kInputs];
-      T y[kOutputs];
-#pragma unroll
-      for (int k = 0; k < kInputs; ++k) x[k] = static_cast<T>(in[k][i]);
-      body(x, y);
-#pragma unroll
-      for (int k = 0; k < kOutputs; ++k) out[k][i] = static_cast<S>(y[k]);
-    }
+// Launches kind `kind` of the spec's kernel: kInputs inputs, then the outputs, as [rows, row_len].
+template <size_t K>
+void run(const Spec& spec, elementwise::Kind kind, int kInputs,
+         const std::array<const at::Tensor*, K>& tensors, int64_t rows, int64_t row_len) {
+  const at::Tensor& first = *tensors[0];
+  const c10::cuda::CUDAGuard guard(first.device());
+  const Launch (*table)[elementwise::kKinds] = nullptr;
+  switch (first.scalar_type()) {
+    case at::kFloat: table = kernels_float32(); break;
+    case at::kDouble: table = kernels_float64(); break;
+    case at::kHalf: table = kernels_float16(); break;
+    case at::kBFloat16: table = kernels_bfloat16(); break;
+    default: TORCH_CHECK(false, spec.op, ": unsupported dtype ", first.scalar_type());  // checked before
   }
-}
-
-bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
-
-// Launches body over 2-D [rows, row_len] tensors (unary tensors are one row). Vector path when
-// every row start is 16-byte aligned; the scalar kernel otherwise.
-template <typename S, int kInputs, int kOutputs, typename Body>
-void launch(const Body& body, const at::Tensor* const (&inputs)[kInputs],
-            const at::Tensor* const (&outputs)[kOutputs], int64_t rows, int64_t row_len) {
-  RowPointers<kInputs, kOutputs> p;
-  constexpr int N = pack_size<S>();
-  bool vectorizable = true;
-  for (int k = 0; k < kInputs; ++k) {
-    p.in[k] = inputs[k]->data_ptr();
-    p.in_row_stride[k] = rows > 1 ? inputs[k]->stride(0) : 0;
-    vectorizable = vectorizable && aligned16(p.in[k]) &&
-                   (p.in_row_stride[k] * static_cast<int64_t>(sizeof(S))) % 16 == 0;
-  }
-  for (int k = 0; k < kOutputs; ++k) {
-    p.out[k] = outputs[k]->data_ptr();
-    p.out_row_stride[k] = rows > 1 ? outputs[k]->stride(0) : 0;
-    vectorizable = vectorizable && aligned16(p.out[k]) &&
-                   (p.out_row_stride[k] * static_cast<int64_t>(sizeof(S))) % 16 == 0;
-  }
-  const int n_per_thread = vectorizable ? N : 1;
-  const int64_t per_row = (row_len / n_per_thread) + (row_len % n_per_thread);
-  const int sms = at::cuda::getCurrentDeviceProperties()->multiProcessorCount;
-  // Enough blocks to fill every SM several times; the grid-stride loop covers the rest.
-  const int64_t max_blocks = static_cast<int64_t>(sms) * 16;
-  const int64_t blocks_x = std::max<int64_t>(
-      1, std::min<int64_t>((per_row + kThreads - 1) / kThreads, max_blocks));
-  const int64_t blocks_y = std::min<int64_t>(
-      rows, std::max<int64_t>(1, max_blocks / blocks_x) * 4);
-  const dim3 grid(static_cast<unsigned>(blocks_x), static_cast<unsigned>(std::min<int64_t>(blocks_y, 65535)));
-  const auto stream = at::cuda::getCurrentCUDAStream();
-  if (vectorizable) {
-    elementwise_rows_kernel<S, N, kInputs, kOutputs>
-        <<<grid, kThreads, 0, stream>>>(body, p, rows, row_len);
-  } else {
-    elementwise_rows_kernel<S, 1, kInputs, kOutputs>
-        <<<grid, kThreads, 0, stream>>>(body, p, rows, row_len);
-  }
-  C10_CUDA_KERNEL_LAUNCH_CHECK();
-}
-
-// Calls fn(S{}, activation struct) for the tensor's storage type S.
-template <typename Fn>
-void visit(const Spec& spec, const at::Tensor& t, const Fn& fn) {
-  const auto with = [&](auto storage) {
-    using T = at::opmath_type<decltype(storage)>;
-    math::visit<T>(spec.activation, spec.param, [&](const auto& f) { fn(storage, f); });
-  };
-  switch (t.scalar_type()) {
-    case at::kFloat: return with(float{});
-    case at::kDouble: return with(double{});
-    case at::kHalf: return with(c10::Half{});
-    case at::kBFloat16: return with(c10::BFloat16{});
-    default: TORCH_CHECK(false, spec.op, ": unsupported dtype ", t.scalar_type());  // checked before
-  }
+  const Launch launch = table[spec.kernel][kind];
+  TORCH_CHECK(launch != nullptr, spec.op, ": no such kernel (kind ", static_cast<int>(kind), ")");
+  launch(spec.params, tensors.data(), tensors.data() + kInputs, rows, row_len);
 }
 
 void forward(const Spec& spec, const at::Tensor& x, const at::Tensor& y) {
-  const c10::cuda::CUDAGuard guard(x.device());
-  visit(spec, x, [&](auto s, const auto& f) {
-    using S = decltype(s);
-    launch<S, 1, 1>(elementwise::Forward<std::decay_t<decltype(f)>>{f}, {&x}, {&y}, 1, x.numel());
-  });
+  run<2>(spec, elementwise::kForward, 1, {&x, &y}, 1, x.numel());
 }
 
 void backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& saved,
               const at::Tensor& grad_input) {
-  const c10::cuda::CUDAGuard guard(saved.device());
-  visit(spec, saved, [&](auto s, const auto& f) {
-    using S = decltype(s);
-    launch<S, 2, 1>(elementwise::Backward<std::decay_t<decltype(f)>>{f}, {&grad, &saved}, {&grad_input}, 1,
-                    saved.numel());
-  });
+  run<3>(spec, elementwise::kBackward, 2, {&grad, &saved, &grad_input}, 1, saved.numel());
 }
 
 void gated_forward(const Spec& spec, const at::Tensor& gate, const at::Tensor& up,
                    const at::Tensor& out) {
-  const c10::cuda::CUDAGuard guard(gate.device());
-  visit(spec, gate, [&](auto s, const auto& f) {
-    using S = decltype(s);
-    launch<S, 2, 1>(elementwise::GatedForward<std::decay_t<decltype(f)>>{f}, {&gate, &up}, {&out}, gate.size(0),
-                    gate.size(1));
-  });
+  run<3>(spec, elementwise::kGatedForward, 2, {&gate, &up, &out}, gate.size(0), gate.size(1));
 }
 
 // One pass: reads grad, gate and up, writes both gradients, recomputing the activation.
 void gated_backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& gate,
                     const at::Tensor& up, const at::Tensor& grad_gate, const at::Tensor& grad_up) {
-  const c10::cuda::CUDAGuard guard(gate.device());
-  visit(spec, gate, [&](auto s, const auto& f) {
-    using S = decltype(s);
-    launch<S, 3, 2>(elementwise::GatedBackward<std::decay_t<decltype(f)>>{f}, {&grad, &gate, &up},
-                    {&grad_gate, &grad_up}, gate.size(0), gate.size(1));
-  });
+  run<5>(spec, elementwise::kGatedBackward, 3, {&grad, &gate, &up, &grad_gate, &grad_up},
+         gate.size(0), gate.size(1));
 }
 
 void backward_backward(const Spec& spec, const at::Tensor& gg, const at::Tensor& grad,
                        const at::Tensor& saved, const at::Tensor& grad_grad,
                        const at::Tensor& grad_saved) {
-  const c10::cuda::CUDAGuard guard(saved.device());
-  visit(spec, saved, [&](auto s, const auto& f) {
-    using S = decltype(s);
-    launch<S, 3, 2>(elementwise::BackwardBackward<std::decay_t<decltype(f)>>{f}, {&gg, &grad, &saved},
-                    {&grad_grad, &grad_saved}, 1, saved.numel());
-  });
+  run<5>(spec, elementwise::kBackwardBackward, 3, {&gg, &grad, &saved, &grad_grad, &grad_saved},
+         1, saved.numel());
 }
 
 void gated_backward_backward(const Spec& spec, const at::Tensor& gg_gate, const at::Tensor& gg_up,
                              const at::Tensor& grad, const at::Tensor& gate, const at::Tensor& up,
                              const at::Tensor& grad_grad, const at::Tensor& grad_gate,
                              const at::Tensor& grad_up) {
-  const c10::cuda::CUDAGuard guard(gate.device());
-  visit(spec, gate, [&](auto s, const auto& f) {
-    using S = decltype(s);
-    launch<S, 5, 3>(elementwise::GatedBackwardBackward<std::decay_t<decltype(f)>>{f},
-                    {&gg_gate, &gg_up, &grad, &gate, &up}, {&grad_grad, &grad_gate, &grad_up},
-                    gate.size(0), gate.size(1));
-  });
+  run<8>(spec, elementwise::kGatedBackwardBackward, 5,
+         {&gg_gate, &gg_up, &grad, &gate, &up, &grad_grad, &grad_gate, &grad_up}, gate.size(0),
+         gate.size(1));
 }
 
 }  // namespace

@@ -9,6 +9,10 @@
 //                         kSavesOutput (sigmoid, tanh, relu), otherwise the input x
 //   derivative_grad(s)    d f'(x) / d s: what the backward op's own backward (double backward) needs
 //
+// An activation with parameters (negative_slope, beta, ...) holds them as members and is built from
+// the op's float arguments in schema order (Params); the others are built with {}. Which op uses
+// which struct is said by the op list (codegen/op_list.txt).
+//
 // The structs only use +, *, / and the elementary functions below, so one definition compiles for
 // the host and for CUDA devices, and the CPU loops over them auto-vectorize.
 #pragma once
@@ -16,6 +20,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #if defined(__CUDACC__)
 #define TORCHACT_HOST_DEVICE __host__ __device__ __forceinline__
@@ -246,6 +251,12 @@ TORCHACT_HOST_DEVICE OnePlusMinusTanh<T> one_plus_minus_tanh(T u) {
 // The activations.
 // ---------------------------------------------------------------------------------------------
 
+// An op's float arguments, in the order of its schema (e.g. elu: alpha, scale, input_scale).
+struct Params {
+  double values[3];
+  TORCHACT_HOST_DEVICE double operator[](int i) const { return values[i]; }
+};
+
 // sigmoid(x) = 1 / (1 + e^-x); derivative y (1 - y), at most 1/4 (at x = 0).
 template <typename T>
 struct Sigmoid {
@@ -278,6 +289,7 @@ template <typename T>
 struct LeakyRelu {
   static constexpr bool kSavesOutput = false;
   T negative_slope;
+  TORCHACT_HOST_DEVICE explicit LeakyRelu(const Params& p) : negative_slope(T(p[0])) {}
   TORCHACT_HOST_DEVICE T forward(T x) const { return x > T(0) ? x : x * negative_slope; }
   TORCHACT_HOST_DEVICE T derivative(T x) const { return x > T(0) ? T(1) : negative_slope; }
   TORCHACT_HOST_DEVICE T derivative_grad(T) const { return T(0); }
@@ -348,6 +360,7 @@ template <typename T>
 struct Swish {
   static constexpr bool kSavesOutput = false;
   T beta;
+  TORCHACT_HOST_DEVICE explicit Swish(const Params& p) : beta(T(p[0])) {}
   TORCHACT_HOST_DEVICE T forward(T x) const { return x * sigmoid(beta * x); }
   TORCHACT_HOST_DEVICE T derivative(T x) const {
     const T s = sigmoid(beta * x);
@@ -382,25 +395,14 @@ TORCHACT_HOST_DEVICE T second_derivative_at_input(const F& f, T x) {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Runtime selection: kernels receive an Activation and its parameter (negative_slope, beta; unused
-// otherwise) and call visit() once per launch to get the struct above.
-// ---------------------------------------------------------------------------------------------
-enum class Activation : int { Sigmoid, Tanh, Relu, LeakyRelu, GeluErf, GeluTanh, Silu, Swish };
-
-template <typename T, typename Fn>
-inline decltype(auto) visit(Activation activation, double param, Fn&& fn) {
-  switch (activation) {
-    case Activation::Sigmoid: return fn(Sigmoid<T>{});
-    case Activation::Tanh: return fn(Tanh<T>{});
-    case Activation::Relu: return fn(Relu<T>{});
-    case Activation::LeakyRelu: return fn(LeakyRelu<T>{static_cast<T>(param)});
-    case Activation::GeluErf: return fn(GeluErf<T>{});
-    case Activation::GeluTanh: return fn(GeluTanh<T>{});
-    case Activation::Silu: return fn(Silu<T>{});
-    case Activation::Swish: return fn(Swish<T>{static_cast<T>(param)});
+// The struct F for an op's float arguments: F(params) for activations with parameters, F{} else.
+template <typename F>
+TORCHACT_HOST_DEVICE F make(const Params& params) {
+  if constexpr (std::is_constructible<F, const Params&>::value) {
+    return F(params);
+  } else {
+    return F{};
   }
-  return fn(Sigmoid<T>{});  // unreachable: every enumerator is handled above
 }
 
 }  // namespace math

@@ -140,10 +140,7 @@ class GEGLUFeedForwardImpl : public GatedFeedForwardImpl<GEGLUFeedForwardImpl> {
   static constexpr const char* kName = "GEGLUFeedForward";
   using GatedFeedForwardImpl::GatedFeedForwardImpl;
   at::Tensor forward(const at::Tensor& x) {
-    if (options.packed()) {  // no fused packed GEGLU op: split the halves (views, no copy)
-      const auto halves = w13(x).chunk(2, -1);
-      return w2(torchact::geglu(halves[0], halves[1], options.approximate()));
-    }
+    if (options.packed()) return w2(torchact::geglu_packed(w13(x), -1, options.approximate()));
     return w2(torchact::geglu(w1(x), w3(x), options.approximate()));
   }
 };

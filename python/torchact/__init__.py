@@ -18,8 +18,7 @@ _library.load()
 from . import functional, nn, testing  # noqa: E402  (need the ops loaded)
 from ._build_info import VERSION as __version__  # noqa: E402
 from ._build_info import TORCH_VERSION as built_with_torch, WITH_CUDA as built_with_cuda  # noqa: E402
-from .functional import (  # noqa: E402
-    geglu, gelu, leaky_relu, relu, sigmoid, silu, swiglu, swiglu_packed, swish, tanh)
+from .functional import *  # noqa: E402,F401,F403  (torchact.silu, ...: one per op of the list)
 
 library_path = _library.LIBRARY_PATH
 
@@ -30,6 +29,5 @@ if not built_with_cuda and torch.cuda.is_available():
                   "pip install \"cuda-toolkit[nvcc,cccl,crt,nvvm]==<torch's cuda-toolkit version>\" "
                   "beside torch (README, Python).", stacklevel=2)
 
-__all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "gelu", "silu", "swish", "swiglu", "geglu",
-           "swiglu_packed", "functional", "nn", "testing", "library_path", "built_with_torch",
-           "built_with_cuda"]
+__all__ = functional.__all__ + ["functional", "nn", "testing", "library_path", "built_with_torch",
+                                "built_with_cuda"]

@@ -108,8 +108,7 @@ class GEGLU(nn.Module):
         self.approximate = approximate
 
     def forward(self, input: Tensor) -> Tensor:
-        gate, up = input.chunk(2, dim=self.dim)
-        return F.geglu(gate, up, approximate=self.approximate)
+        return F.geglu_packed(input, self.dim, approximate=self.approximate)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, approximate={self.approximate!r}"
@@ -161,10 +160,8 @@ class GEGLUFeedForward(_GatedFeedForward):
 
     def forward(self, x: Tensor) -> Tensor:
         if self.packed:
-            gate, up = self.w13(x).chunk(2, dim=-1)
-        else:
-            gate, up = self.w1(x), self.w3(x)
-        return self.w2(F.geglu(gate, up, approximate=self.approximate))
+            return self.w2(F.geglu_packed(self.w13(x), -1, approximate=self.approximate))
+        return self.w2(F.geglu(self.w1(x), self.w3(x), approximate=self.approximate))
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f", approximate={self.approximate!r}"

@@ -32,7 +32,25 @@ OPS = {
                       lambda x: silu_ref(x.chunk(2, -1)[0]) * x.chunk(2, -1)[1], 1, False),
     "swiglu_packed_dim0": (lambda x: ops.swiglu_packed(x, 0),
                            lambda x: silu_ref(x.chunk(2, 0)[0]) * x.chunk(2, 0)[1], 1, False),
+    "geglu_packed": (lambda x: ops.geglu_packed(x),
+                     lambda x: F.gelu(x.chunk(2, -1)[0]) * x.chunk(2, -1)[1], 1, False),
+    "geglu_packed_tanh": (lambda x: ops.geglu_packed(x, -1, approximate="tanh"),
+                          lambda x: F.gelu(x.chunk(2, -1)[0], approximate="tanh") * x.chunk(2, -1)[1],
+                          1, False),
 }
+
+
+def forward_ops():
+    """Every registered torchact op that is not a backward op."""
+    names = {str(s.name) for s in torch._C._jit_get_all_schemas() if str(s.name).startswith("torchact::")}
+    return sorted(n.split("::")[1] for n in names if "_backward" not in n)
+
+
+def test_every_op_of_the_list_is_in_the_table():
+    """An op added to codegen/op_list.txt without a row here fails: the rows' calls name the ops."""
+    called = {name for ours_fn, _, _, _ in OPS.values() for name in ours_fn.__code__.co_names}
+    missing = [op for op in forward_ops() if op not in called]
+    assert len(forward_ops()) >= 10 and not missing, f"ops without a row in OPS: {missing}"
 
 TOLERANCES = {
     torch.float32: dict(rtol=1.3e-6, atol=1e-5),

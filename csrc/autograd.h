@@ -1,0 +1,72 @@
+// The autograd of every op, generic per family: one Autograd kernel for one-input ops (unary and
+// packed), one for gated ops, and one for each family's backward and second-derivative ops.
+//
+// Written the way PyTorch's generated autograd kernels (VariableType) are: the kernel creates a
+// torch::autograd::Node, connects it to the inputs' gradient edges, saves what the backward needs
+// (SavedVariable), runs the op below autograd and sets the output's history. Unlike a
+// torch::autograd::Function, such a Node is accepted by torch.func's transforms (grad, vjp,
+// jacrev, hessian, vmap of those), which treat the op like any ATen op.
+//
+// The Nodes call the ops' backward and second-derivative ops through the C++ API, so every
+// derivative comes from math.h's structs; the second-derivative ops' own gradients raise.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <string>
+#include <tuple>
+
+namespace torchact {
+namespace autograd {
+
+using TensorPair = std::tuple<at::Tensor, at::Tensor>;
+using TensorTriple = std::tuple<at::Tensor, at::Tensor, at::Tensor>;
+
+// An op call's arguments besides the tensors, kept by the Nodes for the backward calls.
+struct OpArgs {
+  double floats[3] = {0.0, 0.0, 0.0};  // the float parameters, in schema order
+  std::string approximate;             // ops with `str approximate`
+  int64_t dim = 0;                     // packed ops
+};
+
+// How to call a one-input op (unary, or packed: x holding gate and up) and its backward ops; the
+// generated code gives one per op, calling the C++ API (torchact::silu, ...).
+struct UnaryOp {
+  const char* name;
+  bool saves_output;  // the backward takes the output (sigmoid, tanh, relu), else the input
+  at::Tensor (*forward)(const at::Tensor& x, const OpArgs&);
+  at::Tensor (*backward)(const at::Tensor& grad, const at::Tensor& saved, const OpArgs&);
+  TensorPair (*backward_backward)(const at::Tensor& grad_grad_input, const at::Tensor& grad,
+                                  const at::Tensor& saved, const OpArgs&);
+};
+
+// The same for a gated op f(gate) * up.
+struct GatedOp {
+  const char* name;
+  at::Tensor (*forward)(const at::Tensor& gate, const at::Tensor& up, const OpArgs&);
+  TensorPair (*backward)(const at::Tensor& grad, const at::Tensor& gate, const at::Tensor& up,
+                         const OpArgs&);
+  TensorTriple (*backward_backward)(const at::Tensor& grad_grad_gate,
+                                    const at::Tensor& grad_grad_up, const at::Tensor& grad,
+                                    const at::Tensor& gate, const at::Tensor& up, const OpArgs&);
+};
+
+// The Autograd kernels.
+at::Tensor unary(const UnaryOp& op, const at::Tensor& x, const OpArgs& args);
+at::Tensor unary_backward(const UnaryOp& op, const at::Tensor& grad, const at::Tensor& saved,
+                          const OpArgs& args);
+TensorPair unary_backward_backward(const UnaryOp& op, const at::Tensor& grad_grad_input,
+                                   const at::Tensor& grad, const at::Tensor& saved,
+                                   const OpArgs& args);
+
+at::Tensor gated(const GatedOp& op, const at::Tensor& gate, const at::Tensor& up,
+                 const OpArgs& args);
+TensorPair gated_backward(const GatedOp& op, const at::Tensor& grad, const at::Tensor& gate,
+                          const at::Tensor& up, const OpArgs& args);
+TensorTriple gated_backward_backward(const GatedOp& op, const at::Tensor& grad_grad_gate,
+                                     const at::Tensor& grad_grad_up, const at::Tensor& grad,
+                                     const at::Tensor& gate, const at::Tensor& up,
+                                     const OpArgs& args);
+
+}  // namespace autograd
+}  // namespace torchact

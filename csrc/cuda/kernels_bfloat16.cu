@@ -1,0 +1,4 @@
+// The CUDA kernels for bfloat16 tensors.
+#define TORCHACT_CUDA_STORAGE c10::BFloat16
+#define TORCHACT_CUDA_TABLE kernels_bfloat16
+#include "kernels_impl.cuh"
