@@ -62,6 +62,8 @@ inline const std::vector<OpCase>& op_table() {
        [](const Inputs& in) { return in[0] * torch::sigmoid(in[0]); }, true, false},
       {"swish_beta1p7", "torchact::swish", Arity::Unary, [](const Inputs& in) { return torchact::swish(in[0], 1.7); },
        [](const Inputs& in) { return in[0] * torch::sigmoid(1.7 * in[0]); }, true, false},
+      {"mish", "torchact::mish", Arity::Unary, [](const Inputs& in) { return torchact::mish(in[0]); },
+       [](const Inputs& in) { return torch::mish(in[0]); }, false, false},
       {"swiglu", "torchact::swiglu", Arity::Gated, [](const Inputs& in) { return torchact::swiglu(in[0], in[1]); },
        [](const Inputs& in) { return silu_ref(in[0]) * in[1]; }, true, false},
       {"geglu", "torchact::geglu", Arity::Gated, [](const Inputs& in) { return torchact::geglu(in[0], in[1]); },

@@ -26,6 +26,7 @@ TEST(Modules, ActivationsMatchBuiltInModules) {
   EXPECT_EQ(mismatch(tnn::Tanh()(x), torch::nn::Tanh()(x), tol), "");
   EXPECT_EQ(mismatch(tnn::ReLU()(x), torch::nn::ReLU()(x), tol), "");
   EXPECT_EQ(mismatch(tnn::SiLU()(x), torch::nn::SiLU()(x), tol), "");
+  EXPECT_EQ(mismatch(tnn::Mish()(x), torch::nn::Mish()(x), tol), "");
   EXPECT_EQ(mismatch(tnn::LeakyReLU(tnn::LeakyReLUOptions().negative_slope(0.2))(x),
                      torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.2))(x), tol),
             "");

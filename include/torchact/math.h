@@ -372,6 +372,37 @@ struct Swish {
   }
 };
 
+// mish(x) = x t with t = tanh(softplus(x)) = tanh(log(1 + e^x)); derivative t + x s (1 - t^2) with
+// s = sigmoid(x). All from one a = e^-|x|: t = (1 + 2a) / d with d = 1 + 2a + 2a^2 for x >= 0,
+// t = a (a + 2) / d with d = a^2 + 2a + 2 for x < 0; then 1 - t = 2a^2 / d or 2 / d and
+// 1 + t = 2 (1 + a)^2 / d, so nothing overflows and 1 - t^2 keeps its digits as t -> 1.
+template <typename T>
+struct Mish {
+  static constexpr bool kSavesOutput = false;
+  struct Parts {
+    T t, one_minus_t_sq, s;
+  };
+  TORCHACT_HOST_DEVICE static Parts parts(T x) {
+    const bool negative = x < T(0);
+    const T a = exp(negative ? x : -x);
+    const T d = negative ? a * a + T(2) * a + T(2) : T(1) + T(2) * a + T(2) * a * a;
+    const T t = (negative ? a * (a + T(2)) : T(1) + T(2) * a) / d;
+    const T one_minus_t = (negative ? T(2) : T(2) * a * a) / d;
+    const T one_plus_t = T(2) * (T(1) + a) * (T(1) + a) / d;
+    const T s = (negative ? a : T(1)) / (T(1) + a);
+    return {t, one_minus_t * one_plus_t, s};
+  }
+  TORCHACT_HOST_DEVICE T forward(T x) const { return x * parts(x).t; }
+  TORCHACT_HOST_DEVICE T derivative(T x) const {
+    const Parts p = parts(x);
+    return p.t + x * p.s * p.one_minus_t_sq;
+  }
+  TORCHACT_HOST_DEVICE T derivative_grad(T x) const {  // (1 - t^2) s (2 + x (1 - s - 2 t s))
+    const Parts p = parts(x);
+    return p.one_minus_t_sq * p.s * (T(2) + x * (T(1) - p.s - T(2) * p.t * p.s));
+  }
+};
+
 // ---------------------------------------------------------------------------------------------
 // f'(x) and f''(x) from the input for any activation, also those that write their derivative in
 // terms of their output (the gated kernels need them at the gate).

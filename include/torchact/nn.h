@@ -31,6 +31,7 @@ TORCHACT_SIMPLE_MODULE(Sigmoid, sigmoid);
 TORCHACT_SIMPLE_MODULE(Tanh, tanh);
 TORCHACT_SIMPLE_MODULE(ReLU, relu);
 TORCHACT_SIMPLE_MODULE(SiLU, silu);
+TORCHACT_SIMPLE_MODULE(Mish, mish);
 #undef TORCHACT_SIMPLE_MODULE
 
 // ---- Activations with options -------------------------------------------------------------------

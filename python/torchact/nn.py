@@ -4,7 +4,7 @@ from torch import Tensor, jit, nn
 
 from . import functional as F
 
-__all__ = ["Sigmoid", "Tanh", "ReLU", "LeakyReLU", "GELU", "SiLU", "Swish", "SwiGLU", "GEGLU",
+__all__ = ["Sigmoid", "Tanh", "ReLU", "LeakyReLU", "GELU", "SiLU", "Mish", "Swish", "SwiGLU", "GEGLU",
            "SwiGLUFeedForward", "GEGLUFeedForward"]
 
 
@@ -69,6 +69,15 @@ class SiLU(nn.Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.silu(input)
+
+
+class Mish(nn.Module):
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        _check_not_inplace("Mish", inplace)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.mish(input)
 
 
 class Swish(nn.Module):

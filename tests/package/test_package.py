@@ -112,6 +112,7 @@ MODULES = {
     "GELU": (torchact.nn.GELU(), torch.nn.GELU()),
     "GELU_tanh": (torchact.nn.GELU(approximate="tanh"), torch.nn.GELU(approximate="tanh")),
     "SiLU": (torchact.nn.SiLU(), torch.nn.SiLU()),
+    "Mish": (torchact.nn.Mish(), torch.nn.Mish()),
     "Swish": (torchact.nn.Swish(beta=0.5), lambda x: x * torch.sigmoid(0.5 * x)),
     "SwiGLU": (torchact.nn.SwiGLU(dim=-1), lambda x: F.silu(x.chunk(2, -1)[0]) * x.chunk(2, -1)[1]),
     "GEGLU": (torchact.nn.GEGLU(dim=0), lambda x: F.gelu(x.chunk(2, 0)[0]) * x.chunk(2, 0)[1]),

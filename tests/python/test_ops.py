@@ -24,6 +24,7 @@ OPS = {
     "silu": (lambda x: ops.silu(x), silu_ref, 1, False),
     "swish": (lambda x: ops.swish(x), lambda x: x * torch.sigmoid(x), 1, False),
     "swish_1.7": (lambda x: ops.swish(x, 1.7), lambda x: x * torch.sigmoid(1.7 * x), 1, False),
+    "mish": (lambda x: ops.mish(x), F.mish, 1, False),
     "swiglu": (lambda a, b: ops.swiglu(a, b), lambda a, b: silu_ref(a) * b, 2, False),
     "geglu": (lambda a, b: ops.geglu(a, b), lambda a, b: F.gelu(a) * b, 2, False),
     "geglu_tanh": (lambda a, b: ops.geglu(a, b, approximate="tanh"),
