@@ -30,15 +30,17 @@ mount -t proc proc "$root/proc"
 mount --rbind /sys "$root/sys"
 mount --rbind /dev "$root/dev"
 
+# Bytes received on every network interface (the chroot shares this machine's network): what a
+# step downloaded, if nothing else runs meanwhile.
+rx_bytes() { awk 'NR > 2 { sum += $2 } END { printf "%.0f\n", sum }' /proc/net/dev; }
+
 run() {  # run NAME COMMAND: in the chroot, timed, logged to $root.NAME.log
-  local name=$1 start=$SECONDS status=0
+  local name=$1 start=$SECONDS status=0 rx0
+  rx0=$(rx_bytes)
   chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "${pip_cert[@]}" \
     bash -c "cd /work/torchact && $2" > "$root.$name.log" 2>&1 || status=$?
-  local apt_mb pip_mb
-  apt_mb=$(du -sm "$root/var/cache/apt/archives" | cut -f1)
-  pip_mb=$(du -sm "$root/root/.cache/pip" 2>/dev/null | cut -f1 || echo 0)
   echo "=== $name: exit $status after $(( (SECONDS - start) / 60 )) min $(( (SECONDS - start) % 60 )) s;" \
-       "downloaded so far: Debian packages ${apt_mb} MB, PyPI ${pip_mb:-0} MB (log: $root.$name.log)"
+       "received $(( ($(rx_bytes) - rx0) / 1000000 )) MB over the network (log: $root.$name.log)"
   tail -25 "$root.$name.log"
   return $status
 }
