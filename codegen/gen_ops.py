@@ -49,6 +49,10 @@ class Param:
         return f"{self.type} {self.name}"
 
 
+# The packed ops' own parameters, before the op's: x's halves along dim, or interleaved pairs.
+PACKED = [Param("int", "dim", "-1", False), Param("bool", "interleaved", "False", True)]
+
+
 @dataclass
 class Op:
     name: str
@@ -106,6 +110,9 @@ def parse_op_list(path):
                 raise ValueError(f"{where}: a gated op's backward takes `gate, up`")
         else:
             raise ValueError(f"{where}: the tensors must be `Tensor self` or `Tensor gate, Tensor up`")
+        if family == "gated" and any(not p.kw_only for p in params):
+            raise ValueError(f"{where}: a gated op's parameters are keyword-only (after *), so that "
+                             "its packed op's dim stays the first positional one")
         if len([p for p in params if p.type == "float"]) > 3:
             raise ValueError(f"{where}: at most three float parameters (math::Params)")
         structs = []
@@ -159,8 +166,8 @@ def schemas(op):
                                        f"Tensor grad_output, Tensor {s}{bw}) -> (Tensor, Tensor)"),
         ]
     # The packed op's dim is positional; the op's own parameters keep their kind.
-    pfw = param_list([Param("int", "dim", "-1", False)] + op.params, False)
-    pbw = param_list([Param("int", "dim", "-1", False)] + op.params, True)
+    pfw = param_list(PACKED + op.params, False)
+    pbw = param_list(PACKED + op.params, True)
     return [
         (n, f"{n}(Tensor gate, Tensor up{fw}) -> Tensor"),
         (f"{n}_backward", f"{n}_backward(Tensor grad_output, Tensor gate, Tensor up{bw}) -> "
@@ -225,7 +232,6 @@ class CppFunction:
 
 def api_functions(op):
     n, p = op.name, op.params
-    dim = Param("int", "dim", "-1", False)
     if op.family == "unary":
         s = op.saved
         return [
@@ -239,12 +245,12 @@ def api_functions(op):
         CppFunction(f"{n}_backward", "TensorPair", ["grad_output", "gate", "up"], p, True),
         CppFunction(f"{n}_backward_backward", "TensorTriple",
                     ["grad_grad_gate", "grad_grad_up", "grad_output", "gate", "up"], p, True),
-        CppFunction(f"{n}_packed", "at::Tensor", ["x"], [dim] + p, False,
-                    f"{n} of the two halves of x along dim ([gate | up], as torch.chunk(x, 2, dim) "
-                    "splits it)."),
-        CppFunction(f"{n}_packed_backward", "at::Tensor", ["grad_output", "x"], [dim] + p, True),
+        CppFunction(f"{n}_packed", "at::Tensor", ["x"], PACKED + p, False,
+                    f"{n} of gate and up packed in x along dim: its two halves ([gate | up], as "
+                    "torch.chunk(x, 2, dim) splits it) or, interleaved, its even and odd elements."),
+        CppFunction(f"{n}_packed_backward", "at::Tensor", ["grad_output", "x"], PACKED + p, True),
         CppFunction(f"{n}_packed_backward_backward", "TensorPair",
-                    ["grad_grad_x", "grad_output", "x"], [dim] + p, True),
+                    ["grad_grad_x", "grad_output", "x"], PACKED + p, True),
     ]
 
 
@@ -291,7 +297,8 @@ def spec_expr(op, fn_name, params):
         kernel = f'choose_kernel("{fn_name}", approximate, {{{choices}}})'
     else:
         kernel = f"kernel::{op.kernels[0]}"
-    return f'make_spec("{fn_name}", {kernel}, {{{floats}}})'
+    structs = ", ".join(f"math::{struct}" for _, struct in op.structs)
+    return f'make_spec<{structs}>("{fn_name}", {kernel}, {{{floats}}})'
 
 
 def op_args_expr(params):
@@ -305,6 +312,8 @@ def op_args_expr(params):
             out.append(f"args.approximate = std::string({p.name});")
         elif p.type == "int":
             out.append(f"args.dim = {p.name};")
+        elif p.type == "bool":
+            out.append(f"args.interleaved = {p.name};")
     return " ".join(out)
 
 
@@ -319,6 +328,8 @@ def call_from_args(params):
             out.append("a.approximate")
         elif p.type == "int":
             out.append("a.dim")
+        elif p.type == "bool":
+            out.append("a.interleaved")
     return "".join(", " + o for o in out)
 
 
@@ -352,7 +363,6 @@ def gen_ops_cpp(ops):
     # Kernels: the same lambdas for CPU, CUDA and Meta.
     out += ["// ---- Kernels: the frontend checks, allocates and picks the backend by device ----",
             "void register_kernels(torch::Library& m) {"]
-    dim = Param("int", "dim", "-1", False)
     for op in ops:
         n, p = op.name, op.params
         if op.family == "unary":
@@ -376,11 +386,13 @@ def gen_ops_cpp(ops):
                  ["grad_grad_gate", "grad_grad_up", "grad_output", "gate", "up"], p,
                  "frontend::gated_backward_backward({spec}, grad_grad_gate, grad_grad_up, "
                  "grad_output, gate, up)"),
-                (f"{n}_packed", ["x"], [dim] + p, "frontend::packed_forward({spec}, x, dim)"),
-                (f"{n}_packed_backward", ["grad_output", "x"], [dim] + p,
-                 "frontend::packed_backward({spec}, grad_output, x, dim)"),
-                (f"{n}_packed_backward_backward", ["grad_grad_x", "grad_output", "x"], [dim] + p,
-                 "frontend::packed_backward_backward({spec}, grad_grad_x, grad_output, x, dim)"),
+                (f"{n}_packed", ["x"], PACKED + p,
+                 "frontend::packed_forward({spec}, x, dim, interleaved)"),
+                (f"{n}_packed_backward", ["grad_output", "x"], PACKED + p,
+                 "frontend::packed_backward({spec}, grad_output, x, dim, interleaved)"),
+                (f"{n}_packed_backward_backward", ["grad_grad_x", "grad_output", "x"], PACKED + p,
+                 "frontend::packed_backward_backward({spec}, grad_grad_x, grad_output, x, dim, "
+                 "interleaved)"),
             ]
             for fn, tensors, params, body in calls:
                 out.append(f'  m.impl("{fn}", []({lambda_params(tensors, params)}) {{')
@@ -407,7 +419,7 @@ def gen_ops_cpp(ops):
                     f"      return torchact::{n}_backward_backward(gg, g, s{a});",
                     "    }};"]
         else:
-            pa = call_from_args([dim] + p)
+            pa = call_from_args(PACKED + p)
             out += [f"const autograd::GatedOp k_{n}{{",
                     f'    "torchact::{n}",',
                     f"    [](const Tensor& gate, const Tensor& up, {A}) {{ return torchact::{n}(gate, up{a}); }},",
@@ -452,7 +464,7 @@ def gen_ops_cpp(ops):
                           ["grad_grad_gate", "grad_grad_up", "grad_output", "gate", "up"], p,
                           f"autograd::gated_backward_backward(k_{n}, grad_grad_gate, grad_grad_up, "
                           "grad_output, gate, up, args)")
-            pp = [dim] + p
+            pp = PACKED + p
             autograd_impl(f"{n}_packed", ["x"], pp, f"autograd::unary(k_{n}_packed, x, args)")
             autograd_impl(f"{n}_packed_backward", ["grad_output", "x"], pp,
                           f"autograd::unary_backward(k_{n}_packed, grad_output, x, args)")
@@ -502,7 +514,6 @@ def py_function(name, tensors, params, doc, call_tensors):
 def gen_functional_py(ops):
     names = []
     body = []
-    dim = Param("int", "dim", "-1", False)
     for op in ops:
         if op.family == "unary":
             body += py_function(op.name, ["input"], op.params, op.doc, ["input"])
@@ -510,10 +521,12 @@ def gen_functional_py(ops):
         else:
             body += py_function(op.name, ["gate", "up"], op.params,
                                 op.doc + " gate and up have one shape.", ["gate", "up"])
-            body += py_function(f"{op.name}_packed", ["input"], [dim] + op.params,
-                                f"{op.name}(gate, up) with [gate | up] = input split in two equal "
-                                "halves along dim (the order of torch.chunk(input, 2, dim)): the "
-                                "output of one Linear layer producing both.", ["input"])
+            body += py_function(f"{op.name}_packed", ["input"], PACKED + op.params,
+                                f"{op.name}(gate, up) with gate and up packed in input along dim, "
+                                "the output of one Linear layer producing both: its two halves "
+                                "[gate | up] (the order of torch.chunk(input, 2, dim)) or, with "
+                                "interleaved=True, its even and odd elements [g0, u0, g1, u1, ...] "
+                                "(GPT-OSS checkpoints).", ["input"])
             names += [op.name, f"{op.name}_packed"]
     head = [f"# {GENERATED}",
             '"""Functional API: each function calls the registered op torch.ops.torchact.<name>, so it works',

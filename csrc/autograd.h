@@ -27,6 +27,7 @@ struct OpArgs {
   double floats[3] = {0.0, 0.0, 0.0};  // the float parameters, in schema order
   std::string approximate;             // ops with `str approximate`
   int64_t dim = 0;                     // packed ops
+  bool interleaved = false;            // packed ops
 };
 
 // How to call a one-input op (unary, or packed: x holding gate and up) and its backward ops; the

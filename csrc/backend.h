@@ -19,9 +19,10 @@ struct Spec {
 };
 
 // Unary kernels take contiguous tensors of equal size.
-// Gated kernels take 2-D tensors [rows, row_len] whose rows are contiguous (stride(1) == 1) and
-// stride(0) may be anything: a separate gate and up are one row each; swiglu_packed's halves are
-// interleaved rows of the same tensor.
+// Gated kernels take 2-D tensors [rows, row_len], stride(0) anything: a separate gate and up are
+// one row each; a packed op's halves are rows of the same tensor. Their elements are contiguous
+// (stride(1) == 1), except in a packed op with interleaved gate and up, where gate, up and their
+// gradients have stride(1) == 2 (the output-shaped tensors stay contiguous).
 struct Backend {
   void (*forward)(const Spec&, const at::Tensor& x, const at::Tensor& y);
   void (*backward)(const Spec&, const at::Tensor& grad, const at::Tensor& saved,

@@ -41,13 +41,14 @@ struct Backward {  // x = {grad, saved}, y = {grad_input}
   }
 };
 
+// Gated kinds: out = f(gate) * u(up), u being the identity unless F transforms up (math::up_value).
 template <typename F>
 struct GatedForward {  // x = {gate, up}, y = {out}
   static constexpr int kInputs = 2, kOutputs = 1;
   F f;
   template <typename T>
   TORCHACT_HOST_DEVICE void operator()(const T* x, T* y) const {
-    y[0] = f.forward(x[0]) * x[1];
+    y[0] = f.forward(x[0]) * math::up_value(f, x[1]);
   }
 };
 
@@ -58,8 +59,8 @@ struct GatedBackward {  // x = {grad, gate, up}, y = {grad_gate, grad_up}
   F f;
   template <typename T>
   TORCHACT_HOST_DEVICE void operator()(const T* x, T* y) const {
-    y[0] = x[0] * x[2] * math::derivative_at_input(f, x[1]);
-    y[1] = x[0] * f.forward(x[1]);
+    y[0] = x[0] * math::up_value(f, x[2]) * math::derivative_at_input(f, x[1]);
+    y[1] = math::up_passes(f, x[2]) ? x[0] * f.forward(x[1]) : T(0);
   }
 };
 
@@ -80,14 +81,18 @@ template <typename F>
 struct GatedBackwardBackward {  // x = {gg_gate, gg_up, grad, gate, up}, y = {d grad, d gate, d up}
   static constexpr int kInputs = 5, kOutputs = 3;
   F f;
+  // With u = u(up), whose derivative is 1 where `passes` and 0 elsewhere (u'' = 0): the backward's
+  // outputs are grad u f'(gate) and (passes ? grad f(gate) : 0).
   template <typename T>
   TORCHACT_HOST_DEVICE void operator()(const T* x, T* y) const {
     const T fa = f.forward(x[3]);
     const T d1 = math::derivative_at_input(f, x[3]);
     const T d2 = math::second_derivative_at_input(f, x[3]);
-    y[0] = x[0] * x[4] * d1 + x[1] * fa;
-    y[1] = x[2] * (x[0] * x[4] * d2 + x[1] * d1);
-    y[2] = x[0] * x[2] * d1;
+    const T u = math::up_value(f, x[4]);
+    const bool passes = math::up_passes(f, x[4]);
+    y[0] = x[0] * u * d1 + (passes ? x[1] * fa : T(0));
+    y[1] = x[2] * (x[0] * u * d2 + (passes ? x[1] * d1 : T(0)));
+    y[2] = passes ? x[0] * x[2] * d1 : T(0);
   }
 };
 

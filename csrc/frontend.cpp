@@ -58,20 +58,31 @@ at::Tensor as_one_row(const at::Tensor& t) {
   return t.contiguous().view_symint({c10::SymInt(1), t.sym_numel()});
 }
 
-// swiglu_packed's x seen as [outer, 2, inner]: select(1, 0) is the gate, select(1, 1) is up.
+// A packed op's x: gate and up along dim, as halves [gate | up] or interleaved [g0, u0, g1, ...].
+// With x (contiguous) as [outer, size, inner] and half = size / 2, the gated kernels get gate, up
+// and the output-shaped tensors as 2-D [rows, row_len] views:
+//   halves:                x as [outer, 2, half * inner]; rows: outer, row_len: half * inner
+//   interleaved, inner > 1: x as [outer * half, 2, inner]; rows: outer * half, row_len: inner
+//   interleaved, inner = 1: x as [1, outer * half, 2]; one row whose elements are 2 apart
 struct PackedLayout {
   int64_t dim;
-  c10::SymInt outer;
-  c10::SymInt inner;
+  bool interleaved;
+  c10::SymInt outer, half, inner;
   std::vector<c10::SymInt> out_sizes;
-  // t (x's shape, contiguous) as [outer, 2, inner].
-  at::Tensor halves(const at::Tensor& t) const {
-    return t.view_symint({outer, c10::SymInt(2), inner});
+
+  bool pairs() const { return interleaved && inner == 1; }
+  c10::SymInt rows() const { return interleaved ? (pairs() ? c10::SymInt(1) : outer * half) : outer; }
+  c10::SymInt row_len() const { return interleaved ? (pairs() ? outer * half : inner) : half * inner; }
+  // Gate (part 0) or up (part 1) of t, a contiguous tensor of x's shape.
+  at::Tensor part(const at::Tensor& t, int64_t k) const {
+    if (pairs()) return t.view_symint({c10::SymInt(1), outer * half, c10::SymInt(2)}).select(2, k);
+    return t.view_symint({rows(), c10::SymInt(2), row_len()}).select(1, k);
   }
-  at::Tensor rows(const at::Tensor& t) const { return t.view_symint({outer, inner}); }
+  // t, a contiguous tensor of the output's shape.
+  at::Tensor rows_of(const at::Tensor& t) const { return t.view_symint({rows(), row_len()}); }
 };
 
-PackedLayout packed_layout(const Spec& spec, const at::Tensor& x, int64_t dim) {
+PackedLayout packed_layout(const Spec& spec, const at::Tensor& x, int64_t dim, bool interleaved) {
   const int64_t ndim = x.dim();
   TORCH_CHECK(ndim > 0, spec.op, ": x must have at least one dimension to split in two, got a 0-dim tensor");
   TORCH_CHECK(dim >= -ndim && dim < ndim, spec.op, ": dim ", dim, " is out of range for a tensor of ",
@@ -80,7 +91,7 @@ PackedLayout packed_layout(const Spec& spec, const at::Tensor& x, int64_t dim) {
   const c10::SymInt size = x.sym_size(d);
   TORCH_CHECK(size % 2 == 0, spec.op, ": x.size(", dim, ") must be even to split into gate and up, got ",
               size, " (shape ", x.sym_sizes(), ")");
-  PackedLayout layout{d, 1, size / 2, x.sym_sizes().vec()};
+  PackedLayout layout{d, interleaved, 1, size / 2, 1, x.sym_sizes().vec()};
   for (int64_t i = 0; i < d; ++i) layout.outer = layout.outer * x.sym_size(i);
   for (int64_t i = d + 1; i < ndim; ++i) layout.inner = layout.inner * x.sym_size(i);
   layout.out_sizes[d] = size / 2;
@@ -143,31 +154,29 @@ std::tuple<at::Tensor, at::Tensor> gated_backward(const Spec& spec, const at::Te
   return std::make_tuple(grad_gate, grad_up);
 }
 
-at::Tensor packed_forward(const Spec& spec, const at::Tensor& x, int64_t dim) {
+at::Tensor packed_forward(const Spec& spec, const at::Tensor& x, int64_t dim, bool interleaved) {
   check_tensor(spec, "x", x);
-  const PackedLayout layout = packed_layout(spec, x, dim);
+  const PackedLayout layout = packed_layout(spec, x, dim, interleaved);
   at::Tensor out = at::empty_symint(layout.out_sizes, x.options());
   const Backend* backend = backend_for(spec, x);
   if (backend != nullptr && out.numel() > 0) {
-    const at::Tensor halves = layout.halves(x.contiguous());
-    backend->gated_forward(spec, halves.select(1, 0), halves.select(1, 1), layout.rows(out));
+    const at::Tensor xc = x.contiguous();
+    backend->gated_forward(spec, layout.part(xc, 0), layout.part(xc, 1), layout.rows_of(out));
   }
   return out;
 }
 
 at::Tensor packed_backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& x,
-                           int64_t dim) {
+                           int64_t dim, bool interleaved) {
   check_tensor(spec, "x", x);
-  const PackedLayout layout = packed_layout(spec, x, dim);
+  const PackedLayout layout = packed_layout(spec, x, dim, interleaved);
   check_packed_grad(spec, grad, x, layout);
   at::Tensor grad_x = empty_like_sizes(x);
   const Backend* backend = backend_for(spec, x);
   if (backend != nullptr && grad.numel() > 0) {
-    const at::Tensor halves = layout.halves(x.contiguous());
-    const at::Tensor grad_halves = layout.halves(grad_x);
-    backend->gated_backward(spec, layout.rows(grad.contiguous()), halves.select(1, 0),
-                            halves.select(1, 1), grad_halves.select(1, 0),
-                            grad_halves.select(1, 1));
+    const at::Tensor xc = x.contiguous();
+    backend->gated_backward(spec, layout.rows_of(grad.contiguous()), layout.part(xc, 0),
+                            layout.part(xc, 1), layout.part(grad_x, 0), layout.part(grad_x, 1));
   }
   return grad_x;
 }
@@ -211,21 +220,21 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> gated_backward_backward(
 std::tuple<at::Tensor, at::Tensor> packed_backward_backward(const Spec& spec,
                                                             const at::Tensor& grad_grad_x,
                                                             const at::Tensor& grad,
-                                                            const at::Tensor& x, int64_t dim) {
+                                                            const at::Tensor& x, int64_t dim,
+                                                            bool interleaved) {
   check_pair(spec, "grad_grad_x", grad_grad_x, "x", x);
-  const PackedLayout layout = packed_layout(spec, x, dim);
+  const PackedLayout layout = packed_layout(spec, x, dim, interleaved);
   check_packed_grad(spec, grad, x, layout);
   at::Tensor grad_grad = at::empty_symint(layout.out_sizes, x.options());
   at::Tensor grad_x = empty_like_sizes(x);
   const Backend* backend = backend_for(spec, x);
   if (backend != nullptr && grad.numel() > 0) {
-    const at::Tensor xs = layout.halves(x.contiguous());
-    const at::Tensor ggs = layout.halves(grad_grad_x.contiguous());
-    const at::Tensor gxs = layout.halves(grad_x);
-    backend->gated_backward_backward(spec, ggs.select(1, 0), ggs.select(1, 1),
-                                     layout.rows(grad.contiguous()), xs.select(1, 0),
-                                     xs.select(1, 1), layout.rows(grad_grad), gxs.select(1, 0),
-                                     gxs.select(1, 1));
+    const at::Tensor xc = x.contiguous();
+    const at::Tensor ggc = grad_grad_x.contiguous();
+    backend->gated_backward_backward(spec, layout.part(ggc, 0), layout.part(ggc, 1),
+                                     layout.rows_of(grad.contiguous()), layout.part(xc, 0),
+                                     layout.part(xc, 1), layout.rows_of(grad_grad),
+                                     layout.part(grad_x, 0), layout.part(grad_x, 1));
   }
   return std::make_tuple(grad_grad, grad_x);
 }

@@ -17,10 +17,11 @@ at::Tensor gated_forward(const Spec& spec, const at::Tensor& gate, const at::Ten
 std::tuple<at::Tensor, at::Tensor> gated_backward(const Spec& spec, const at::Tensor& grad,
                                                   const at::Tensor& gate, const at::Tensor& up);
 
-// x holds [gate | up] along `dim`, split as torch.chunk(x, 2, dim) does.
-at::Tensor packed_forward(const Spec& spec, const at::Tensor& x, int64_t dim);
+// x holds gate and up along `dim`: as halves [gate | up] (torch.chunk(x, 2, dim)), or interleaved
+// [g0, u0, g1, u1, ...].
+at::Tensor packed_forward(const Spec& spec, const at::Tensor& x, int64_t dim, bool interleaved);
 at::Tensor packed_backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& x,
-                           int64_t dim);
+                           int64_t dim, bool interleaved);
 
 // Second derivatives: the gradients of the backward ops' outputs (grad_grad_*) taken back to the
 // backward ops' inputs. Returns (grad wrt grad_output, grad wrt saved) for unary ops,
@@ -36,7 +37,8 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> gated_backward_backward(
 std::tuple<at::Tensor, at::Tensor> packed_backward_backward(const Spec& spec,
                                                             const at::Tensor& grad_grad_x,
                                                             const at::Tensor& grad,
-                                                            const at::Tensor& x, int64_t dim);
+                                                            const at::Tensor& x, int64_t dim,
+                                                            bool interleaved);
 
 }  // namespace frontend
 }  // namespace torchact

@@ -1,6 +1,7 @@
 #include "op_support.h"
 
 #include <cmath>
+#include <sstream>
 
 #include "cpu/kernels.h"
 
@@ -13,8 +14,8 @@ void check_defined(const char* op,
   }
 }
 
-Spec make_spec(const char* op, int kernel,
-               std::initializer_list<std::pair<const char*, double>> floats) {
+Spec make_finite_spec(const char* op, int kernel,
+                      std::initializer_list<std::pair<const char*, double>> floats) {
   Spec spec{op, kernel, {{0.0, 0.0, 0.0}}};
   int i = 0;
   for (const auto& arg : floats) {
@@ -22,6 +23,13 @@ Spec make_spec(const char* op, int kernel,
     spec.params.values[i++] = arg.second;
   }
   return spec;
+}
+
+void fail_invalid(const char* op, const char* problem,
+                  std::initializer_list<std::pair<const char*, double>> floats) {
+  std::ostringstream got;
+  for (const auto& arg : floats) got << (got.tellp() > 0 ? ", " : "") << arg.first << "=" << arg.second;
+  TORCH_CHECK(false, op, ": ", problem, ", got ", got.str());
 }
 
 int choose_kernel(const char* op, c10::string_view approximate,

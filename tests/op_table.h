@@ -4,7 +4,9 @@
 
 #include <torch/torch.h>
 
+#include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,17 @@ inline Tensor silu_ref(const Tensor& x) { return torch::silu(x); }
 inline Tensor gelu_ref(const Tensor& x, const std::string& a) {
   return torch::gelu(x, a);
 }
+// GPT-OSS's clamped SwiGLU and the step variant, as the issue defines them.
+inline Tensor swiglu_oai_ref(const Tensor& gate, const Tensor& up, double alpha, double limit) {
+  const Tensor g = gate.clamp_max(limit);
+  return g * torch::sigmoid(alpha * g) * (up.clamp(-limit, limit) + 1);
+}
+inline Tensor swiglu_step_ref(const Tensor& gate, const Tensor& up, double limit) {
+  return torch::silu(gate).clamp_max(limit) * up.clamp(-limit, limit);
+}
+// The even and odd elements of the last dimension: interleaved gate and up.
+inline Tensor even(const Tensor& x) { return x.slice(-1, 0, INT64_MAX, 2); }
+inline Tensor odd(const Tensor& x) { return x.slice(-1, 1, INT64_MAX, 2); }
 
 inline const std::vector<OpCase>& op_table() {
   static const std::vector<OpCase> table = {
@@ -64,6 +77,44 @@ inline const std::vector<OpCase>& op_table() {
        [](const Inputs& in) { return in[0] * torch::sigmoid(1.7 * in[0]); }, true, false},
       {"mish", "torchact::mish", Arity::Unary, [](const Inputs& in) { return torchact::mish(in[0]); },
        [](const Inputs& in) { return torch::mish(in[0]); }, false, false},
+      {"elu", "torchact::elu", Arity::Unary, [](const Inputs& in) { return torchact::elu(in[0]); },
+       [](const Inputs& in) { return torch::elu(in[0]); }, false, true},
+      {"elu_scaled", "torchact::elu", Arity::Unary,
+       [](const Inputs& in) { return torchact::elu(in[0], 0.5, 2.0, 1.5); },
+       [](const Inputs& in) { return torch::elu(in[0], 0.5, 2.0, 1.5); }, false, true},
+      {"selu", "torchact::selu", Arity::Unary, [](const Inputs& in) { return torchact::selu(in[0]); },
+       [](const Inputs& in) { return torch::selu(in[0]); }, false, true},
+      {"celu", "torchact::celu", Arity::Unary, [](const Inputs& in) { return torchact::celu(in[0], 0.7); },
+       [](const Inputs& in) { return torch::celu(in[0], 0.7); }, false, true},
+      {"softplus", "torchact::softplus", Arity::Unary,
+       [](const Inputs& in) { return torchact::softplus(in[0]); },
+       [](const Inputs& in) { return torch::softplus(in[0], 1.0, 20.0); }, false, false},
+      {"softplus_beta2_threshold5", "torchact::softplus", Arity::Unary,
+       [](const Inputs& in) { return torchact::softplus(in[0], 2.0, 5.0); },
+       [](const Inputs& in) { return torch::softplus(in[0], 2.0, 5.0); }, false, false},
+      {"softplus_negative_beta", "torchact::softplus", Arity::Unary,
+       [](const Inputs& in) { return torchact::softplus(in[0], -1.5, 20.0); },
+       [](const Inputs& in) { return torch::softplus(in[0], -1.5, 20.0); }, false, false},
+      {"hardsigmoid", "torchact::hardsigmoid", Arity::Unary,
+       [](const Inputs& in) { return torchact::hardsigmoid(in[0]); },
+       [](const Inputs& in) { return torch::hardsigmoid(in[0]); }, false, true},
+      {"hardswish", "torchact::hardswish", Arity::Unary,
+       [](const Inputs& in) { return torchact::hardswish(in[0]); },
+       [](const Inputs& in) { return torch::hardswish(in[0]); }, false, true},
+      {"relu6", "torchact::relu6", Arity::Unary, [](const Inputs& in) { return torchact::relu6(in[0]); },
+       [](const Inputs& in) { return torch::hardtanh(in[0], 0.0, 6.0); }, false, true},
+      {"hardtanh", "torchact::hardtanh", Arity::Unary,
+       [](const Inputs& in) { return torchact::hardtanh(in[0]); },
+       [](const Inputs& in) { return torch::hardtanh(in[0], -1.0, 1.0); }, false, true},
+      {"hardtanh_m0p5_2", "torchact::hardtanh", Arity::Unary,
+       [](const Inputs& in) { return torchact::hardtanh(in[0], -0.5, 2.0); },
+       [](const Inputs& in) { return torch::hardtanh(in[0], -0.5, 2.0); }, false, true},
+      {"quick_gelu", "torchact::quick_gelu", Arity::Unary,
+       [](const Inputs& in) { return torchact::quick_gelu(in[0]); },
+       [](const Inputs& in) { return in[0] * torch::sigmoid(1.702 * in[0]); }, true, false},
+      {"relu_squared", "torchact::relu_squared", Arity::Unary,
+       [](const Inputs& in) { return torchact::relu_squared(in[0]); },
+       [](const Inputs& in) { return torch::relu(in[0]).pow(2); }, true, true},
       {"swiglu", "torchact::swiglu", Arity::Gated, [](const Inputs& in) { return torchact::swiglu(in[0], in[1]); },
        [](const Inputs& in) { return silu_ref(in[0]) * in[1]; }, true, false},
       {"geglu", "torchact::geglu", Arity::Gated, [](const Inputs& in) { return torchact::geglu(in[0], in[1]); },
@@ -86,14 +137,60 @@ inline const std::vector<OpCase>& op_table() {
        },
        true, false},
       {"geglu_packed_tanh", "torchact::geglu_packed", Arity::Packed,
-       [](const Inputs& in) { return torchact::geglu_packed(in[0], -1, "tanh"); },
+       [](const Inputs& in) { return torchact::geglu_packed(in[0], -1, /*interleaved=*/false, "tanh"); },
        [](const Inputs& in) {
          const auto halves = in[0].chunk(2, -1);
          return gelu_ref(halves[0], "tanh") * halves[1];
        },
        true, false},
+      {"reglu", "torchact::reglu", Arity::Gated, [](const Inputs& in) { return torchact::reglu(in[0], in[1]); },
+       [](const Inputs& in) { return torch::relu(in[0]) * in[1]; }, true, true},
+      {"swiglu_oai", "torchact::swiglu_oai", Arity::Gated,
+       [](const Inputs& in) { return torchact::swiglu_oai(in[0], in[1]); },
+       [](const Inputs& in) { return swiglu_oai_ref(in[0], in[1], 1.702, 7.0); }, true, false},
+      {"swiglu_oai_limit1p5", "torchact::swiglu_oai", Arity::Gated,
+       [](const Inputs& in) { return torchact::swiglu_oai(in[0], in[1], 1.0, 1.5); },
+       [](const Inputs& in) { return swiglu_oai_ref(in[0], in[1], 1.0, 1.5); }, true, false},
+      {"swiglu_step", "torchact::swiglu_step", Arity::Gated,
+       [](const Inputs& in) { return torchact::swiglu_step(in[0], in[1], 1.5); },
+       [](const Inputs& in) { return swiglu_step_ref(in[0], in[1], 1.5); }, true, false},
+      {"swiglu_packed_interleaved", "torchact::swiglu_packed", Arity::Packed,
+       [](const Inputs& in) { return torchact::swiglu_packed(in[0], -1, /*interleaved=*/true); },
+       [](const Inputs& in) { return silu_ref(even(in[0])) * odd(in[0]); }, true, false},
+      {"geglu_packed_interleaved", "torchact::geglu_packed", Arity::Packed,
+       [](const Inputs& in) { return torchact::geglu_packed(in[0], -1, true, "tanh"); },
+       [](const Inputs& in) { return gelu_ref(even(in[0]), "tanh") * odd(in[0]); }, true, false},
+      {"reglu_packed", "torchact::reglu_packed", Arity::Packed,
+       [](const Inputs& in) { return torchact::reglu_packed(in[0]); },
+       [](const Inputs& in) {
+         const auto halves = in[0].chunk(2, -1);
+         return torch::relu(halves[0]) * halves[1];
+       },
+       true, true},
+      {"swiglu_oai_packed_interleaved", "torchact::swiglu_oai_packed", Arity::Packed,
+       [](const Inputs& in) { return torchact::swiglu_oai_packed(in[0], -1, true, 1.702, 1.5); },
+       [](const Inputs& in) { return swiglu_oai_ref(even(in[0]), odd(in[0]), 1.702, 1.5); }, true,
+       false},
+      {"swiglu_oai_packed", "torchact::swiglu_oai_packed", Arity::Packed,
+       [](const Inputs& in) { return torchact::swiglu_oai_packed(in[0]); },
+       [](const Inputs& in) {
+         const auto halves = in[0].chunk(2, -1);
+         return swiglu_oai_ref(halves[0], halves[1], 1.702, 7.0);
+       },
+       true, false},
+      {"swiglu_step_packed_interleaved", "torchact::swiglu_step_packed", Arity::Packed,
+       [](const Inputs& in) { return torchact::swiglu_step_packed(in[0], -1, true, 1.5); },
+       [](const Inputs& in) { return swiglu_step_ref(even(in[0]), odd(in[0]), 1.5); }, true, false},
   };
   return table;
+}
+
+// The table's row of that name.
+inline const OpCase& op_case(const std::string& name) {
+  for (const auto& row : op_table()) {
+    if (row.name == name) return row;
+  }
+  throw std::out_of_range("no row " + name + " in tests/op_table.h");
 }
 
 // Builds an input of a given layout from a leaf `base` (which receives the gradient).

@@ -109,6 +109,27 @@ TEST(Errors, NonFiniteParameters) {
                         "negative_slope");
 }
 
+// Parameters that make no sense name the op, the problem and the values given.
+TEST(Errors, ParametersThatMakeNoSense) {
+  const Tensor x = torch::ones({2});
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_ERROR_MENTIONS(torchact::celu(x, 0.0), "torchact::celu", "alpha cannot be 0", "alpha=0");
+  EXPECT_ERROR_MENTIONS(torchact::softplus(x, 0.0), "torchact::softplus", "beta cannot be 0");
+  EXPECT_ERROR_MENTIONS(torchact::softplus(x, 1.0, inf), "torchact::softplus", "threshold", "finite");
+  EXPECT_ERROR_MENTIONS(torchact::hardtanh(x, 2.0, 1.0), "torchact::hardtanh",
+                        "min_val cannot be greater than max_val", "min_val=2", "max_val=1");
+  EXPECT_ERROR_MENTIONS(torchact::hardtanh_backward(x, x, 2.0, 1.0), "torchact::hardtanh_backward",
+                        "min_val");
+  EXPECT_ERROR_MENTIONS(torchact::elu(x, 1.0, inf), "torchact::elu", "scale", "finite");
+  EXPECT_ERROR_MENTIONS(torchact::swiglu_oai(x, x, 1.702, 0.0), "torchact::swiglu_oai",
+                        "limit must be positive");
+  EXPECT_ERROR_MENTIONS(torchact::swiglu_oai_packed(torch::ones({4}), -1, true, 1.702, -1.0),
+                        "torchact::swiglu_oai_packed", "limit must be positive");
+  EXPECT_ERROR_MENTIONS(torchact::swiglu_step(x, x, -2.0), "torchact::swiglu_step",
+                        "limit must be positive");
+  EXPECT_NO_THROW(torchact::hardtanh(x, 1.0, 1.0));  // min_val == max_val: a constant, as in torch
+}
+
 TEST(Errors, UndefinedTensors) {
   const Tensor undefined;
   EXPECT_ERROR_MENTIONS(torchact::silu(undefined), "torchact::silu");

@@ -14,6 +14,8 @@ namespace torchact_test {
 namespace {
 
 // The 30 schemas as they were before the op list (torchact 0.1.0): frozen, callers rely on them.
+// The one change since: swiglu_packed and its backward ops gained `*, bool interleaved=False`
+// (interleaved gate and up), which leaves every existing call valid.
 const char* const kFrozenSchemas[] = {
     "torchact::sigmoid(Tensor self) -> Tensor",
     "torchact::tanh(Tensor self) -> Tensor",
@@ -24,7 +26,7 @@ const char* const kFrozenSchemas[] = {
     "torchact::swish(Tensor self, float beta=1.0) -> Tensor",
     "torchact::swiglu(Tensor gate, Tensor up) -> Tensor",
     "torchact::geglu(Tensor gate, Tensor up, *, str approximate='none') -> Tensor",
-    "torchact::swiglu_packed(Tensor x, int dim=-1) -> Tensor",
+    "torchact::swiglu_packed(Tensor x, int dim=-1, *, bool interleaved=False) -> Tensor",
     "torchact::sigmoid_backward(Tensor grad_output, Tensor output) -> Tensor",
     "torchact::tanh_backward(Tensor grad_output, Tensor output) -> Tensor",
     "torchact::relu_backward(Tensor grad_output, Tensor output) -> Tensor",
@@ -35,7 +37,8 @@ const char* const kFrozenSchemas[] = {
     "torchact::swiglu_backward(Tensor grad_output, Tensor gate, Tensor up) -> (Tensor, Tensor)",
     "torchact::geglu_backward(Tensor grad_output, Tensor gate, Tensor up, *, str approximate='none') "
     "-> (Tensor, Tensor)",
-    "torchact::swiglu_packed_backward(Tensor grad_output, Tensor x, int dim) -> Tensor",
+    "torchact::swiglu_packed_backward(Tensor grad_output, Tensor x, int dim, *, "
+    "bool interleaved=False) -> Tensor",
     "torchact::sigmoid_backward_backward(Tensor grad_grad_input, Tensor grad_output, Tensor output) "
     "-> (Tensor, Tensor)",
     "torchact::tanh_backward_backward(Tensor grad_grad_input, Tensor grad_output, Tensor output) "
@@ -56,7 +59,7 @@ const char* const kFrozenSchemas[] = {
     "Tensor grad_output, Tensor gate, Tensor up, *, str approximate='none') "
     "-> (Tensor, Tensor, Tensor)",
     "torchact::swiglu_packed_backward_backward(Tensor grad_grad_x, Tensor grad_output, Tensor x, "
-    "int dim) -> (Tensor, Tensor)",
+    "int dim, *, bool interleaved=False) -> (Tensor, Tensor)",
 };
 
 std::string to_string(const c10::FunctionSchema& schema) {

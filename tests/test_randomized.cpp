@@ -26,46 +26,109 @@ struct RandomCase {
   std::string description;
 };
 
-// An op with random parameters, as an OpCase (so the table test's reference rules apply).
-RandomCase random_op(std::mt19937_64& rng) {
-  std::uniform_int_distribution<int> pick(0, 9);
+// A random packed op: its gated reference and its call with a dim and layout chosen later.
+struct PackedChoice {
+  std::string name;
+  std::function<Tensor(const Tensor&, int64_t, bool)> ours;  // (x, dim, interleaved)
+  std::function<Tensor(const Tensor&, const Tensor&)> gated_reference;
+};
+
+// An op with random parameters, as an OpCase (so the table test's reference rules apply); packed
+// ops get their dim and layout with the shape (packed_choice).
+RandomCase random_op(std::mt19937_64& rng, PackedChoice& packed_choice) {
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  const auto u = [&](double lo, double hi) { return lo + (hi - lo) * uniform(rng); };
   const std::string approximate = uniform(rng) < 0.5 ? "none" : "tanh";
-  const double slope = uniform(rng) * 0.5;
-  const double beta = -2.0 + uniform(rng) * 5.0;
+  const double a = u(0.05, 2.0), b = u(0.5, 2.0), c = u(-2.0, 3.0);
   std::ostringstream d;
-  switch (pick(rng)) {
-    case 0: return {op_table()[0], "sigmoid"};
-    case 1: return {op_table()[1], "tanh"};
-    case 2: return {op_table()[2], "relu"};
+  d.precision(4);
+  const auto unary = [](std::string name, std::function<Tensor(const Inputs&)> ours,
+                        std::function<Tensor(const Inputs&)> ref) {
+    return OpCase{name, "torchact::" + name, Arity::Unary, ours, ref, true, true};
+  };
+  switch (std::uniform_int_distribution<int>(0, 12)(rng)) {
+    case 0: {  // the table's ops without parameters, unary and gated
+      static const char* const names[] = {"sigmoid", "tanh", "relu", "silu", "mish", "selu",
+                                          "hardsigmoid", "hardswish", "relu6", "quick_gelu",
+                                          "relu_squared", "swiglu", "reglu"};
+      const std::string name = names[std::uniform_int_distribution<int>(0, 12)(rng)];
+      return {op_case(name), name};
+    }
+    case 1:
+      d << "leaky_relu(negative_slope=" << a / 4 << ")";
+      return {unary("leaky_relu", [a](const Inputs& in) { return torchact::leaky_relu(in[0], a / 4); },
+                    [a](const Inputs& in) { return torch::leaky_relu(in[0], a / 4); }),
+              d.str()};
+    case 2:
+      return {unary("gelu", [approximate](const Inputs& in) { return torchact::gelu(in[0], approximate); },
+                    [approximate](const Inputs& in) { return torch::gelu(in[0], approximate); }),
+              "gelu(approximate=" + approximate + ")"};
     case 3:
-      d << "leaky_relu(negative_slope=" << slope << ")";
-      return {{"leaky_relu", "torchact::leaky_relu", Arity::Unary,
-               [slope](const Inputs& in) { return torchact::leaky_relu(in[0], slope); },
-               [slope](const Inputs& in) { return torch::leaky_relu(in[0], slope); }, false, true},
+      d << "swish(beta=" << c << ")";
+      return {unary("swish", [c](const Inputs& in) { return torchact::swish(in[0], c); },
+                    [c](const Inputs& in) { return in[0] * torch::sigmoid(c * in[0]); }),
               d.str()};
     case 4:
-      return {{"gelu", "torchact::gelu", Arity::Unary,
-               [approximate](const Inputs& in) { return torchact::gelu(in[0], approximate); },
-               [approximate](const Inputs& in) { return torch::gelu(in[0], approximate); }, false,
-               false},
-              "gelu(approximate=" + approximate + ")"};
-    case 5: return {op_table()[7], "silu"};
-    case 6:
-      d << "swish(beta=" << beta << ")";
-      return {{"swish", "torchact::swish", Arity::Unary,
-               [beta](const Inputs& in) { return torchact::swish(in[0], beta); },
-               [beta](const Inputs& in) { return in[0] * torch::sigmoid(beta * in[0]); }, true,
-               false},
+      d << "elu(alpha=" << a << ", scale=" << b << ", input_scale=" << c << ")";
+      return {unary("elu", [=](const Inputs& in) { return torchact::elu(in[0], a, b, c); },
+                    [=](const Inputs& in) { return torch::elu(in[0], a, b, c); }),
               d.str()};
-    case 7: return {op_table()[10], "swiglu"};
+    case 5:
+      d << "celu(alpha=" << a << ")";
+      return {unary("celu", [a](const Inputs& in) { return torchact::celu(in[0], a); },
+                    [a](const Inputs& in) { return torch::celu(in[0], a); }),
+              d.str()};
+    case 6:
+      d << "softplus(beta=" << c << ", threshold=" << 10 * b << ")";
+      return {unary("softplus", [=](const Inputs& in) { return torchact::softplus(in[0], c, 10 * b); },
+                    [=](const Inputs& in) { return torch::softplus(in[0], c, 10 * b); }),
+              d.str()};
+    case 7:
+      d << "hardtanh(min_val=" << -a << ", max_val=" << b << ")";
+      return {unary("hardtanh", [=](const Inputs& in) { return torchact::hardtanh(in[0], -a, b); },
+                    [=](const Inputs& in) { return torch::hardtanh(in[0], -a, b); }),
+              d.str()};
     case 8:
       return {{"geglu", "torchact::geglu", Arity::Gated,
                [approximate](const Inputs& in) { return torchact::geglu(in[0], in[1], approximate); },
                [approximate](const Inputs& in) { return torch::gelu(in[0], approximate) * in[1]; },
                true, false},
               "geglu(approximate=" + approximate + ")"};
-    default: return {op_table()[13], "swiglu_packed"};  // dim chosen with the shape
+    case 9:
+      d << "swiglu_oai(alpha=" << a << ", limit=" << 3 * b << ")";
+      return {{"swiglu_oai", "torchact::swiglu_oai", Arity::Gated,
+               [=](const Inputs& in) { return torchact::swiglu_oai(in[0], in[1], a, 3 * b); },
+               [=](const Inputs& in) { return swiglu_oai_ref(in[0], in[1], a, 3 * b); }, true, false},
+              d.str()};
+    case 10:
+      d << "swiglu_step(limit=" << b << ")";
+      return {{"swiglu_step", "torchact::swiglu_step", Arity::Gated,
+               [=](const Inputs& in) { return torchact::swiglu_step(in[0], in[1], b); },
+               [=](const Inputs& in) { return swiglu_step_ref(in[0], in[1], b); }, true, false},
+              d.str()};
+    default: {  // a packed op; its dim and layout come with the shape
+      const std::vector<PackedChoice> choices = {
+          {"swiglu_packed", [](const Tensor& x, int64_t dim, bool il) { return torchact::swiglu_packed(x, dim, il); },
+           [](const Tensor& g, const Tensor& v) { return torch::silu(g) * v; }},
+          {"geglu_packed(approximate=" + approximate + ")",
+           [approximate](const Tensor& x, int64_t dim, bool il) {
+             return torchact::geglu_packed(x, dim, il, approximate);
+           },
+           [approximate](const Tensor& g, const Tensor& v) { return torch::gelu(g, approximate) * v; }},
+          {"reglu_packed", [](const Tensor& x, int64_t dim, bool il) { return torchact::reglu_packed(x, dim, il); },
+           [](const Tensor& g, const Tensor& v) { return torch::relu(g) * v; }},
+          {"swiglu_oai_packed(limit=2)",
+           [](const Tensor& x, int64_t dim, bool il) { return torchact::swiglu_oai_packed(x, dim, il, 1.702, 2.0); },
+           [](const Tensor& g, const Tensor& v) { return swiglu_oai_ref(g, v, 1.702, 2.0); }},
+          {"swiglu_step_packed(limit=2)",
+           [](const Tensor& x, int64_t dim, bool il) { return torchact::swiglu_step_packed(x, dim, il, 2.0); },
+           [](const Tensor& g, const Tensor& v) { return swiglu_step_ref(g, v, 2.0); }},
+      };
+      packed_choice = choices[std::uniform_int_distribution<size_t>(0, choices.size() - 1)(rng)];
+      OpCase op = op_case("swiglu_packed");
+      op.op = "torchact::" + packed_choice.name.substr(0, packed_choice.name.find('('));
+      return {op, packed_choice.name};
+    }
   }
 }
 
@@ -120,7 +183,8 @@ TEST(Randomized, ForwardAndBackwardMatchBuiltIn) {
   const std::vector<int64_t> size_choices = {0, 1, 1, 2, 3, 5, 8};
   int failures = 0;
   for (uint64_t c = 0; c < cases && failures < 10; ++c) {
-    RandomCase rc = random_op(rng);
+    PackedChoice packed;
+    RandomCase rc = random_op(rng, packed);
     const auto dtype = dtypes[std::uniform_int_distribution<size_t>(0, dtypes.size() - 1)(rng)];
     const int64_t rank = std::uniform_int_distribution<int64_t>(rc.op.arity == Arity::Packed ? 1 : 0, 4)(rng);
     std::vector<int64_t> sizes(rank);
@@ -156,11 +220,15 @@ TEST(Randomized, ForwardAndBackwardMatchBuiltIn) {
       }
       if (even_dims.empty()) continue;
       const int64_t dim = even_dims[std::uniform_int_distribution<size_t>(0, even_dims.size() - 1)(rng)];
-      d << ", dim " << dim;
-      rc.op.ours = [dim](const Inputs& in) { return torchact::swiglu_packed(in[0], dim); };
-      rc.op.reference = [dim](const Inputs& in) {
+      const bool interleaved = std::uniform_int_distribution<int>(0, 1)(rng) == 1;
+      d << ", dim " << dim << (interleaved ? ", interleaved" : ", halves");
+      rc.op.ours = [dim, interleaved, packed](const Inputs& in) { return packed.ours(in[0], dim, interleaved); };
+      rc.op.reference = [dim, interleaved, packed](const Inputs& in) {
+        if (interleaved) {
+          return packed.gated_reference(in[0].slice(dim, 0, INT64_MAX, 2), in[0].slice(dim, 1, INT64_MAX, 2));
+        }
         const auto halves = in[0].chunk(2, dim);
-        return torch::silu(halves[0]) * halves[1];
+        return packed.gated_reference(halves[0], halves[1]);
       };
     }
     // Gradients are compared at the op's inputs (the views): summing an expanded view's gradient

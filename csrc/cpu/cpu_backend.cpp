@@ -61,18 +61,20 @@ Dtype dtype_of(const at::Tensor& t) {
 constexpr int64_t kBlock = 4096;
 constexpr int64_t kGrainBlocks = 8;  // ~32K elements per task, ATen's grain size
 
-// Runs body(pointers, len) over K tensors of layout [rows, row_len] with contiguous rows (unary
-// tensors: one row), in parallel, on pieces that never cross a row end; pointers[k] is the first
-// element of the piece in tensor k.
+// Runs body(pointers, len) over K tensors of layout [rows, row_len] (unary tensors: one row), in
+// parallel, on pieces that never cross a row end; pointers[k] is the first element of the piece in
+// tensor k. A row's elements are contiguous, or 2 apart (interleaved gate and up).
 template <size_t K, typename Body>
 void for_each_piece(const std::array<const at::Tensor*, K>& tensors, int64_t rows, int64_t row_len,
                     const Body& body) {
   std::array<char*, K> base;
-  std::array<int64_t, K> row_stride_bytes;
+  std::array<int64_t, K> row_stride_bytes, element_stride_bytes;
   const int64_t element_size = static_cast<int64_t>(tensors[0]->element_size());
   for (size_t k = 0; k < K; ++k) {
-    base[k] = static_cast<char*>(tensors[k]->data_ptr());
-    row_stride_bytes[k] = rows > 1 ? tensors[k]->stride(0) * element_size : 0;
+    const at::Tensor& t = *tensors[k];
+    base[k] = static_cast<char*>(t.data_ptr());
+    row_stride_bytes[k] = rows > 1 ? t.stride(0) * element_size : 0;
+    element_stride_bytes[k] = (t.dim() == 2 ? t.stride(1) : 1) * element_size;
   }
   const int64_t n = rows * row_len;
   const int64_t blocks = (n + kBlock - 1) / kBlock;
@@ -85,7 +87,7 @@ void for_each_piece(const std::array<const at::Tensor*, K>& tensors, int64_t row
       const int64_t len = std::min(end - begin, row_len - col);
       std::array<char*, K> pointers;
       for (size_t k = 0; k < K; ++k) {
-        pointers[k] = base[k] + row * row_stride_bytes[k] + col * element_size;
+        pointers[k] = base[k] + row * row_stride_bytes[k] + col * element_stride_bytes[k];
       }
       body(pointers, len);
       begin += len;
@@ -93,11 +95,14 @@ void for_each_piece(const std::array<const at::Tensor*, K>& tensors, int64_t row
   });
 }
 
-// Runs kernel kind `kind` of the spec's kernel over the pieces: inputs first, then outputs.
+// Runs kernel kind `kind` of the spec's kernel over the pieces: inputs first, then outputs. For
+// a packed op with interleaved gate and up (the gate's elements 2 apart), the kind's pair loop.
 template <size_t K>
-void run(const Spec& spec, elementwise::Kind kind, int kInputs, const std::array<const at::Tensor*, K>& tensors,
-         int64_t rows, int64_t row_len) {
-  const Loop loop = kernels().loops[spec.kernel][kind];
+void run(const Spec& spec, elementwise::Kind kind, int kInputs,
+         const std::array<const at::Tensor*, K>& tensors, int64_t rows, int64_t row_len,
+         bool pairs = false) {
+  const Loop loop = pairs ? kernels().pair_loops[spec.kernel][kind - elementwise::kGatedForward]
+                          : kernels().loops[spec.kernel][kind];
   TORCH_CHECK(loop != nullptr, spec.op, ": no such kernel (kind ", static_cast<int>(kind), ")");
   const Dtype dtype = dtype_of(*tensors[0]);
   for_each_piece<K>(tensors, rows, row_len, [&](const std::array<char*, K>& p, int64_t len) {
@@ -120,13 +125,14 @@ void backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& saved,
 
 void gated_forward(const Spec& spec, const at::Tensor& gate, const at::Tensor& up,
                    const at::Tensor& out) {
-  run<3>(spec, elementwise::kGatedForward, 2, {&gate, &up, &out}, gate.size(0), gate.size(1));
+  run<3>(spec, elementwise::kGatedForward, 2, {&gate, &up, &out}, gate.size(0), gate.size(1),
+         gate.stride(1) == 2);
 }
 
 void gated_backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& gate,
                     const at::Tensor& up, const at::Tensor& grad_gate, const at::Tensor& grad_up) {
-  run<5>(spec, elementwise::kGatedBackward, 3, {&grad, &gate, &up, &grad_gate, &grad_up}, gate.size(0),
-         gate.size(1));
+  run<5>(spec, elementwise::kGatedBackward, 3, {&grad, &gate, &up, &grad_gate, &grad_up},
+         gate.size(0), gate.size(1), gate.stride(1) == 2);
 }
 
 void backward_backward(const Spec& spec, const at::Tensor& gg, const at::Tensor& grad,
@@ -142,7 +148,7 @@ void gated_backward_backward(const Spec& spec, const at::Tensor& gg_gate, const 
                              const at::Tensor& grad_up) {
   run<8>(spec, elementwise::kGatedBackwardBackward, 5,
          {&gg_gate, &gg_up, &grad, &gate, &up, &grad_grad, &grad_gate, &grad_up}, gate.size(0),
-         gate.size(1));
+         gate.size(1), gate.stride(1) == 2);
 }
 
 }  // namespace

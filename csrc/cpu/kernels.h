@@ -18,9 +18,16 @@ enum class Dtype { Float32, Float64, Float16, BFloat16 };
 using Loop = void (*)(Dtype, const math::Params&, const void* const* in, void* const* out,
                       int64_t n);
 
+// Which tensors of a gated kind (bit k: tensor k, inputs first, then outputs) have their elements
+// 2 apart when a packed op's gate and up are interleaved: gate, up and their gradients.
+constexpr unsigned kGatedForwardPairs = 0b011;               // gate, up -> out
+constexpr unsigned kGatedBackwardPairs = 0b11110;            // grad, gate, up -> grad_gate, grad_up
+constexpr unsigned kGatedBackwardBackwardPairs = 0b11011011; // gg_gate, gg_up, grad, gate, up ->
+                                                             // grad_grad, grad_gate, grad_up
 struct KernelTable {
   const char* isa;
   const Loop (*loops)[elementwise::kKinds];  // [kernel id][kind]; nullptr for the other family's
+  const Loop (*pair_loops)[3];  // [kernel id][gated kind - kGatedForward], interleaved gate and up
 };
 
 // Tables for each instruction set built into this library (nullptr where not built).

@@ -27,32 +27,37 @@ namespace {
 
 // One loop for every kernel kind: Body (elementwise.h) maps kInputs op-math values to kOutputs.
 // Outputs never alias inputs (the frontend allocates them), which ivdep tells the vectorizer.
-template <typename S, typename Body>
+// Tensor k (inputs first, then outputs) has its elements 2 apart where bit k of kPairs is set: a
+// packed op's interleaved gate, up and their gradients.
+template <typename S, typename Body, unsigned kPairs = 0>
 void elementwise_loop(const Body& body, const void* const* in, void* const* out, int64_t n) {
   using T = typename S::opmath;
-  const typename S::storage* x[Body::kInputs];
+  constexpr int kIn = Body::kInputs;
+  const typename S::storage* x[kIn];
   typename S::storage* y[Body::kOutputs];
-  for (int k = 0; k < Body::kInputs; ++k) x[k] = static_cast<const typename S::storage*>(in[k]);
+  for (int k = 0; k < kIn; ++k) x[k] = static_cast<const typename S::storage*>(in[k]);
   for (int k = 0; k < Body::kOutputs; ++k) y[k] = static_cast<typename S::storage*>(out[k]);
 #pragma GCC ivdep
   for (int64_t i = 0; i < n; ++i) {
-    T a[Body::kInputs];
+    T a[kIn];
     T r[Body::kOutputs];
-    for (int k = 0; k < Body::kInputs; ++k) a[k] = S::load(x[k][i]);
+    for (int k = 0; k < kIn; ++k) a[k] = S::load(x[k][(kPairs >> k & 1u) ? 2 * i : i]);
     body(a, r);
-    for (int k = 0; k < Body::kOutputs; ++k) y[k][i] = S::store(r[k]);
+    for (int k = 0; k < Body::kOutputs; ++k) {
+      y[k][(kPairs >> (kIn + k) & 1u) ? 2 * i : i] = S::store(r[k]);
+    }
   }
 }
 
 // One kernel kind (Body, elementwise.h) of one activation (Math, math.h) for every dtype.
-template <template <typename> class Body, template <typename> class Math>
+template <template <typename> class Body, template <typename> class Math, unsigned kPairs = 0>
 void loop(Dtype dtype, const math::Params& params, const void* const* in, void* const* out,
           int64_t n) {
   const auto run = [&](auto storage) {
     using S = decltype(storage);
     using F = Math<typename S::opmath>;
     using Kernel = Body<F>;
-    elementwise_loop<S>(Kernel{math::make<F>(params)}, in, out, n);
+    elementwise_loop<S, Kernel, kPairs>(Kernel{math::make<F>(params)}, in, out, n);
   };
   switch (dtype) {
     case Dtype::Float32: return run(Float32{});
@@ -74,9 +79,20 @@ void loop(Dtype dtype, const math::Params& params, const void* const* in, void* 
 const Loop kLoops[kernel::kCount][elementwise::kKinds] = {TORCHACT_KERNELS(TORCHACT_LOOPS)};
 #undef TORCHACT_LOOPS
 
+// The gated kinds for interleaved gate and up (kPairs: gate, up and their gradients), in the order
+// GatedForward, GatedBackward, GatedBackwardBackward; nothing for unary kernels.
+#define TORCHACT_PAIR_LOOPS_Unary(Math) nullptr, nullptr, nullptr
+#define TORCHACT_PAIR_LOOPS_Gated(Math)                                                        \
+  loop<elementwise::GatedForward, math::Math, kGatedForwardPairs>,                            \
+      loop<elementwise::GatedBackward, math::Math, kGatedBackwardPairs>,                      \
+      loop<elementwise::GatedBackwardBackward, math::Math, kGatedBackwardBackwardPairs>
+#define TORCHACT_PAIR_LOOPS(id, Family, Math) {TORCHACT_PAIR_LOOPS_##Family(Math)},
+const Loop kPairLoops[kernel::kCount][3] = {TORCHACT_KERNELS(TORCHACT_PAIR_LOOPS)};
+#undef TORCHACT_PAIR_LOOPS
+
 #define TORCHACT_STRINGIFY2(x) #x
 #define TORCHACT_STRINGIFY(x) TORCHACT_STRINGIFY2(x)
-const KernelTable kTable{TORCHACT_STRINGIFY(TORCHACT_CPU_ISA), kLoops};
+const KernelTable kTable{TORCHACT_STRINGIFY(TORCHACT_CPU_ISA), kLoops, kPairLoops};
 
 }  // namespace
 }  // namespace TORCHACT_CPU_ISA

@@ -29,14 +29,17 @@ constexpr int pack_size() {
   return 16 / static_cast<int>(sizeof(S));
 }
 
-// Grid-stride loop over [rows, row_len] (row strides in elements, rows contiguous): `inputs`
-// input and `outputs` output tensors, N elements per thread step (N = 1: scalar path).
+// Grid-stride loop over [rows, row_len] (strides in elements): `inputs` input and `outputs` output
+// tensors, N elements per thread step (N = 1: scalar path). A row's elements are contiguous, or 2
+// apart (a packed op's interleaved gate and up): `step`, used by the scalar path only.
 template <int kInputs, int kOutputs>
 struct RowPointers {
   const void* in[kInputs];
   int64_t in_row_stride[kInputs];
+  int64_t in_step[kInputs];
   void* out[kOutputs];
   int64_t out_row_stride[kOutputs];
+  int64_t out_step[kOutputs];
 };
 
 template <typename S, int N, int kInputs, int kOutputs, typename Body>
@@ -72,16 +75,16 @@ __global__ void elementwise_rows_kernel(Body body, RowPointers<kInputs, kOutputs
 #pragma unroll
       for (int k = 0; k < kOutputs; ++k) reinterpret_cast<Pack<S, N>*>(out[k])[i] = r[k];
     }
-    // Tail of the row (fewer than N elements).
+    // Tail of the row (fewer than N elements); with N = 1 the whole row, elements `step` apart.
     for (int64_t i = packs * N + blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
          i < row_len; i += step) {
       T x[kInputs];
       T y[kOutputs];
 #pragma unroll
-      for (int k = 0; k < kInputs; ++k) x[k] = static_cast<T>(in[k][i]);
+      for (int k = 0; k < kInputs; ++k) x[k] = static_cast<T>(in[k][N == 1 ? i * p.in_step[k] : i]);
       body(x, y);
 #pragma unroll
-      for (int k = 0; k < kOutputs; ++k) out[k][i] = static_cast<S>(y[k]);
+      for (int k = 0; k < kOutputs; ++k) out[k][N == 1 ? i * p.out_step[k] : i] = static_cast<S>(y[k]);
     }
   }
 }
@@ -89,7 +92,7 @@ __global__ void elementwise_rows_kernel(Body body, RowPointers<kInputs, kOutputs
 inline bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
 
 // Launches body over 2-D [rows, row_len] tensors (unary tensors are one row). Vector path when
-// every row start is 16-byte aligned; the scalar kernel otherwise.
+// every row start is 16-byte aligned and every row contiguous; the scalar kernel otherwise.
 template <typename S, typename Body>
 void launch(const Body& body, const at::Tensor* const* inputs, const at::Tensor* const* outputs,
             int64_t rows, int64_t row_len) {
@@ -100,13 +103,15 @@ void launch(const Body& body, const at::Tensor* const* inputs, const at::Tensor*
   for (int k = 0; k < kInputs; ++k) {
     p.in[k] = inputs[k]->data_ptr();
     p.in_row_stride[k] = rows > 1 ? inputs[k]->stride(0) : 0;
-    vectorizable = vectorizable && aligned16(p.in[k]) &&
+    p.in_step[k] = inputs[k]->dim() == 2 ? inputs[k]->stride(1) : 1;
+    vectorizable = vectorizable && p.in_step[k] == 1 && aligned16(p.in[k]) &&
                    (p.in_row_stride[k] * static_cast<int64_t>(sizeof(S))) % 16 == 0;
   }
   for (int k = 0; k < kOutputs; ++k) {
     p.out[k] = outputs[k]->data_ptr();
     p.out_row_stride[k] = rows > 1 ? outputs[k]->stride(0) : 0;
-    vectorizable = vectorizable && aligned16(p.out[k]) &&
+    p.out_step[k] = outputs[k]->dim() == 2 ? outputs[k]->stride(1) : 1;
+    vectorizable = vectorizable && p.out_step[k] == 1 && aligned16(p.out[k]) &&
                    (p.out_row_stride[k] * static_cast<int64_t>(sizeof(S))) % 16 == 0;
   }
   const int n_per_thread = vectorizable ? N : 1;

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 
 #if defined(__CUDACC__)
 #define TORCHACT_HOST_DEVICE __host__ __device__ __forceinline__
@@ -247,6 +248,45 @@ TORCHACT_HOST_DEVICE OnePlusMinusTanh<T> one_plus_minus_tanh(T u) {
   return u < T(0) ? OnePlusMinusTanh<T>{smaller, larger} : OnePlusMinusTanh<T>{larger, smaller};
 }
 
+// sigmoid(z), 1 - sigmoid(z) = sigmoid(-z) and their product sigmoid'(z), each to full relative
+// precision, from one a = e^-|z|: nothing overflows, also where z = beta x overflowed to +-inf.
+template <typename T>
+struct SigmoidPair {
+  T s, one_minus_s, ds;
+};
+template <typename T>
+TORCHACT_HOST_DEVICE SigmoidPair<T> sigmoid_pair(T z) {
+  const T a = exp(z < T(0) ? z : -z);
+  const T r = T(1) / (T(1) + a);
+  return z < T(0) ? SigmoidPair<T>{a * r, r, a * r * r} : SigmoidPair<T>{r, a * r, a * r * r};
+}
+
+// e^y - 1 for any y, without cancellation near 0: m = e^|y| - 1 (expm1_nonneg), then
+// e^y - 1 = m for y >= 0 and -m / (m + 1) for y < 0 (|y| capped where that is -1 exactly).
+TORCHACT_HOST_DEVICE float expm1(float y) {
+  const float a = y < 0.0f ? (y < -80.0f ? 80.0f : -y) : (y > 89.0f ? 89.0f : y);  // 89: inf
+  const float m = detail::expm1_nonneg_f32(a);
+  return y < 0.0f ? -m / (m + 1.0f) : m;
+}
+TORCHACT_HOST_DEVICE double expm1(double y) {
+  const double a = y < 0.0 ? (y < -80.0 ? 80.0 : -y) : (y > 710.0 ? 710.0 : y);
+  const double m = detail::expm1_nonneg_f64(a);
+  return y < 0.0 ? -m / (m + 1.0) : m;
+}
+
+// log(1 + u) for u in [0, 1] (softplus needs log1p(e^-|z|)): with s = u / (2 + u) in [0, 1/3],
+// log(1 + u) = 2 atanh(s) = 2 (s + s^3/3 + s^5/5 + ...), the series cut where the next term is
+// below the type's precision. Branch-free, so the loops vectorize; exact at 0, nan stays nan.
+template <typename T>
+TORCHACT_HOST_DEVICE T log1p_unit(T u) {
+  const T s = u / (T(2) + u);
+  const T s2 = s * s;
+  const int last = sizeof(T) == 4 ? 15 : 35;  // the highest odd power kept
+  T p = T(1) / T(last);
+  for (int k = last - 2; k >= 1; k -= 2) p = p * s2 + T(1) / T(k);
+  return T(2) * s * p;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The activations.
 // ---------------------------------------------------------------------------------------------
@@ -355,21 +395,29 @@ struct Silu {
   }
 };
 
-// swish(x) = x sigmoid(beta x); derivative s (1 + beta x (1 - s)) with s = sigmoid(beta x).
+// swish(x) = x sigmoid(beta x); derivative s + x beta s (1 - s) with s = sigmoid(beta x). beta x
+// is never formed outside the sigmoid: where it overflows (x = 3.4e38, beta = 1.702), s (1 - s) is
+// exactly 0 and the derivative is its limit, 1 or 0, as in PyTorch's x * sigmoid(beta * x).
 template <typename T>
 struct Swish {
   static constexpr bool kSavesOutput = false;
   T beta;
   TORCHACT_HOST_DEVICE explicit Swish(const Params& p) : beta(T(p[0])) {}
-  TORCHACT_HOST_DEVICE T forward(T x) const { return x * sigmoid(beta * x); }
+  TORCHACT_HOST_DEVICE T forward(T x) const { return x * sigmoid_pair(beta * x).s; }
   TORCHACT_HOST_DEVICE T derivative(T x) const {
-    const T s = sigmoid(beta * x);
-    return s * (T(1) + beta * x * (T(1) - s));
+    const SigmoidPair<T> p = sigmoid_pair(beta * x);
+    return p.s + x * (beta * p.ds);
   }
-  TORCHACT_HOST_DEVICE T derivative_grad(T x) const {
-    const T s = sigmoid(beta * x);
-    return beta * s * (T(1) - s) * (T(2) + beta * x * (T(1) - T(2) * s));
+  TORCHACT_HOST_DEVICE T derivative_grad(T x) const {  // beta (2 s' + x beta s' (1 - 2 s))
+    const SigmoidPair<T> p = sigmoid_pair(beta * x);
+    return beta * (T(2) * p.ds + x * (beta * p.ds * (p.one_minus_s - p.s)));
   }
+};
+
+// quick_gelu(x) = x sigmoid(1.702 x) (CLIP): swish with beta = 1.702.
+template <typename T>
+struct QuickGelu : Swish<T> {
+  TORCHACT_HOST_DEVICE QuickGelu() : Swish<T>(Params{{1.702, 0.0, 0.0}}) {}
 };
 
 // mish(x) = x t with t = tanh(softplus(x)) = tanh(log(1 + e^x)); derivative t + x s (1 - t^2) with
@@ -403,6 +451,188 @@ struct Mish {
   }
 };
 
+// elu(x) = scale x for x > 0, scale alpha (e^(input_scale x) - 1) for x <= 0, as aten::elu (ATen's
+// branches, so nan takes the x > 0 one's derivative, scale); expm1 keeps small |x| accurate.
+template <typename T>
+struct Elu {
+  static constexpr bool kSavesOutput = false;
+  T alpha, scale, input_scale;
+  TORCHACT_HOST_DEVICE explicit Elu(const Params& p)
+      : alpha(T(p[0])), scale(T(p[1])), input_scale(T(p[2])) {}
+  TORCHACT_HOST_DEVICE T forward(T x) const {
+    return x <= T(0) ? scale * alpha * expm1(input_scale * x) : scale * x;
+  }
+  TORCHACT_HOST_DEVICE T derivative(T x) const {
+    return x <= T(0) ? scale * alpha * input_scale * exp(input_scale * x) : scale;
+  }
+  TORCHACT_HOST_DEVICE T derivative_grad(T x) const {
+    return x <= T(0) ? scale * alpha * input_scale * input_scale * exp(input_scale * x) : T(0);
+  }
+};
+
+// selu(x): elu with alpha = 1.6732632423543772 and scale = 1.0507009873554805 (self-normalizing).
+template <typename T>
+struct Selu : Elu<T> {
+  TORCHACT_HOST_DEVICE Selu()
+      : Elu<T>(Params{{1.6732632423543772848170429916717, 1.0507009873554804934193349852946, 1.0}}) {}
+};
+
+// celu(x, alpha) = max(0, x) + min(0, alpha (e^(x / alpha) - 1)): elu(x, alpha, 1, 1 / alpha).
+template <typename T>
+struct Celu : Elu<T> {
+  TORCHACT_HOST_DEVICE explicit Celu(const Params& p) : Elu<T>(Params{{p[0], 1.0, 1.0 / p[0]}}) {}
+  static const char* invalid(const Params& p) { return p[0] == 0.0 ? "alpha cannot be 0" : nullptr; }
+};
+
+// softplus(x) = log(1 + e^(beta x)) / beta, or x where beta x > threshold (as F.softplus);
+// computed as (max(z, 0) + log1p(e^-|z|)) / beta with z = beta x, which neither overflows nor
+// cancels. Derivative sigmoid(z) (1 above the threshold).
+template <typename T>
+struct Softplus {
+  static constexpr bool kSavesOutput = false;
+  T beta, threshold;
+  TORCHACT_HOST_DEVICE explicit Softplus(const Params& p) : beta(T(p[0])), threshold(T(p[1])) {}
+  static const char* invalid(const Params& p) { return p[0] == 0.0 ? "beta cannot be 0" : nullptr; }
+  TORCHACT_HOST_DEVICE T forward(T x) const {
+    const T z = x * beta;
+    const T a = exp(z < T(0) ? z : -z);
+    return z > threshold ? x : ((z > T(0) ? z : T(0)) + log1p_unit(a)) / beta;
+  }
+  TORCHACT_HOST_DEVICE T derivative(T x) const {
+    const T z = x * beta;
+    return z > threshold ? T(1) : sigmoid_pair(z).s;
+  }
+  TORCHACT_HOST_DEVICE T derivative_grad(T x) const {
+    const T z = x * beta;
+    return z > threshold ? T(0) : beta * sigmoid_pair(z).ds;
+  }
+};
+
+// hardtanh(x) = clamp(x, min_val, max_val), nan kept; derivative 1 strictly inside (min_val,
+// max_val), 0 at and beyond the limits (ATen's hardtanh_backward; nan passes the gradient).
+template <typename T>
+struct Hardtanh {
+  static constexpr bool kSavesOutput = false;
+  T min_val, max_val;
+  TORCHACT_HOST_DEVICE explicit Hardtanh(const Params& p) : min_val(T(p[0])), max_val(T(p[1])) {}
+  static const char* invalid(const Params& p) {
+    return p[0] > p[1] ? "min_val cannot be greater than max_val" : nullptr;
+  }
+  TORCHACT_HOST_DEVICE T forward(T x) const {
+    return x < min_val ? min_val : (x > max_val ? max_val : x);
+  }
+  TORCHACT_HOST_DEVICE T derivative(T x) const {
+    return (x <= min_val || x >= max_val) ? T(0) : T(1);
+  }
+  TORCHACT_HOST_DEVICE T derivative_grad(T) const { return T(0); }
+};
+
+// relu6(x) = hardtanh(x, 0, 6) (MobileNet).
+template <typename T>
+struct Relu6 : Hardtanh<T> {
+  TORCHACT_HOST_DEVICE Relu6() : Hardtanh<T>(Params{{0.0, 6.0, 0.0}}) {}
+};
+
+// hardsigmoid(x) = clamp(x + 3, 0, 6) / 6; derivative 1/6 strictly inside (-3, 3), else 0 (nan: 0).
+template <typename T>
+struct Hardsigmoid {
+  static constexpr bool kSavesOutput = false;
+  TORCHACT_HOST_DEVICE T forward(T x) const {
+    const T r = x + T(3);
+    return (r < T(0) ? T(0) : (r > T(6) ? T(6) : r)) / T(6);
+  }
+  TORCHACT_HOST_DEVICE T derivative(T x) const {
+    return (x > T(-3) && x < T(3)) ? T(1) / T(6) : T(0);
+  }
+  TORCHACT_HOST_DEVICE T derivative_grad(T) const { return T(0); }
+};
+
+// hardswish(x) = x clamp(x + 3, 0, 6) / 6 (MobileNetV3); derivative 0 for x <= -3, x / 3 + 1/2
+// strictly inside (-3, 3), 1 for x >= 3 (ATen's branches; nan takes the last); second derivative
+// 1/3 strictly inside (-3, 3).
+template <typename T>
+struct Hardswish {
+  static constexpr bool kSavesOutput = false;
+  TORCHACT_HOST_DEVICE T forward(T x) const {
+    const T r = x + T(3);
+    return x * (r < T(0) ? T(0) : (r > T(6) ? T(6) : r)) / T(6);
+  }
+  TORCHACT_HOST_DEVICE T derivative(T x) const {
+    return x <= T(-3) ? T(0) : (x < T(3) ? x / T(3) + T(0.5) : T(1));
+  }
+  TORCHACT_HOST_DEVICE T derivative_grad(T x) const {
+    return (x > T(-3) && x < T(3)) ? T(1) / T(3) : T(0);
+  }
+};
+
+// relu_squared(x) = relu(x)^2 (Primer, Nemotron); derivative 2 relu(x) (0 for x <= 0, nan kept).
+template <typename T>
+struct ReluSquared {
+  static constexpr bool kSavesOutput = false;
+  TORCHACT_HOST_DEVICE T forward(T x) const {
+    const T r = x < T(0) ? T(0) : x;
+    return r * r;
+  }
+  TORCHACT_HOST_DEVICE T derivative(T x) const { return x <= T(0) ? T(0) : T(2) * x; }
+  TORCHACT_HOST_DEVICE T derivative_grad(T x) const { return x <= T(0) ? T(0) : T(2); }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Gate activations with a transformed up: a gated op computes f(gate) * up(up), up() being the
+// identity unless the struct defines up() and up_passes() (a clamp: up_passes says where its
+// gradient passes; as in torch.clamp's backward it selects, so a nan elsewhere does not leak in).
+// The clamps' gradients follow torch.clamp: they pass at the limits themselves.
+// ---------------------------------------------------------------------------------------------
+
+// swiglu_oai (GPT-OSS): g = min(gate, limit), f = g sigmoid(alpha g); up(u) = clamp(u, -limit,
+// limit) + 1.
+template <typename T>
+struct SwigluOai {
+  static constexpr bool kSavesOutput = false;
+  T alpha, limit;
+  TORCHACT_HOST_DEVICE explicit SwigluOai(const Params& p) : alpha(T(p[0])), limit(T(p[1])) {}
+  static const char* invalid(const Params& p) { return p[1] > 0.0 ? nullptr : "limit must be positive"; }
+  TORCHACT_HOST_DEVICE T forward(T g) const {
+    const T c = g > limit ? limit : g;
+    return c * sigmoid_pair(alpha * c).s;
+  }
+  TORCHACT_HOST_DEVICE T derivative(T g) const {
+    const SigmoidPair<T> p = sigmoid_pair(alpha * g);
+    return g <= limit ? p.s + g * (alpha * p.ds) : T(0);
+  }
+  TORCHACT_HOST_DEVICE T derivative_grad(T g) const {
+    const SigmoidPair<T> p = sigmoid_pair(alpha * g);
+    return g <= limit ? alpha * (T(2) * p.ds + g * (alpha * p.ds * (p.one_minus_s - p.s))) : T(0);
+  }
+  TORCHACT_HOST_DEVICE T up(T u) const {
+    return (u < -limit ? -limit : (u > limit ? limit : u)) + T(1);
+  }
+  TORCHACT_HOST_DEVICE bool up_passes(T u) const { return u >= -limit && u <= limit; }
+};
+
+// swiglu_step: f = min(silu(gate), limit) (clamped after the activation); up(u) = clamp(u, -limit,
+// limit). The clamp's gradient mask multiplies silu's derivative, as autograd's chain does (so
+// silu'(+-inf) = nan stays nan).
+template <typename T>
+struct SwigluStep {
+  static constexpr bool kSavesOutput = false;
+  T limit;
+  TORCHACT_HOST_DEVICE explicit SwigluStep(const Params& p) : limit(T(p[0])) {}
+  static const char* invalid(const Params& p) { return p[0] > 0.0 ? nullptr : "limit must be positive"; }
+  TORCHACT_HOST_DEVICE T forward(T g) const {
+    const T s = Silu<T>{}.forward(g);
+    return s > limit ? limit : s;
+  }
+  TORCHACT_HOST_DEVICE T derivative(T g) const {
+    return (Silu<T>{}.forward(g) <= limit ? T(1) : T(0)) * Silu<T>{}.derivative(g);
+  }
+  TORCHACT_HOST_DEVICE T derivative_grad(T g) const {
+    return (Silu<T>{}.forward(g) <= limit ? T(1) : T(0)) * Silu<T>{}.derivative_grad(g);
+  }
+  TORCHACT_HOST_DEVICE T up(T u) const { return u < -limit ? -limit : (u > limit ? limit : u); }
+  TORCHACT_HOST_DEVICE bool up_passes(T u) const { return u >= -limit && u <= limit; }
+};
+
 // ---------------------------------------------------------------------------------------------
 // f'(x) and f''(x) from the input for any activation, also those that write their derivative in
 // terms of their output (the gated kernels need them at the gate).
@@ -423,6 +653,46 @@ TORCHACT_HOST_DEVICE T second_derivative_at_input(const F& f, T x) {
     return f.derivative_grad(y) * f.derivative(y);  // d f'(y(x)) / dx by the chain rule
   } else {
     return f.derivative_grad(x);
+  }
+}
+
+// A gated op's transform of up, and where its gradient passes (its derivative is 1 there, 0
+// elsewhere): the identity unless F defines up().
+template <typename F, typename = void>
+struct HasUp : std::false_type {};
+template <typename F>
+struct HasUp<F, std::void_t<decltype(&F::up)>> : std::true_type {};
+
+template <typename F, typename T>
+TORCHACT_HOST_DEVICE T up_value(const F& f, T u) {
+  if constexpr (HasUp<F>::value) {
+    return f.up(u);
+  } else {
+    return u;
+  }
+}
+template <typename F, typename T>
+TORCHACT_HOST_DEVICE bool up_passes(const F& f, T u) {
+  if constexpr (HasUp<F>::value) {
+    return f.up_passes(u);
+  } else {
+    return true;
+  }
+}
+
+// Why an op's float arguments make no sense for F (nullptr when they do), from F::invalid if F
+// has one (celu's alpha = 0, hardtanh's min_val > max_val, ...). Host only.
+template <typename F, typename = void>
+struct HasInvalid : std::false_type {};
+template <typename F>
+struct HasInvalid<F, std::void_t<decltype(F::invalid(std::declval<const Params&>()))>>
+    : std::true_type {};
+template <typename F>
+inline const char* invalid(const Params& params) {
+  if constexpr (HasInvalid<F>::value) {
+    return F::invalid(params);
+  } else {
+    return nullptr;
   }
 }
 

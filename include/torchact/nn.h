@@ -141,7 +141,9 @@ class GEGLUFeedForwardImpl : public GatedFeedForwardImpl<GEGLUFeedForwardImpl> {
   static constexpr const char* kName = "GEGLUFeedForward";
   using GatedFeedForwardImpl::GatedFeedForwardImpl;
   at::Tensor forward(const at::Tensor& x) {
-    if (options.packed()) return w2(torchact::geglu_packed(w13(x), -1, options.approximate()));
+    if (options.packed()) {
+      return w2(torchact::geglu_packed(w13(x), -1, /*interleaved=*/false, options.approximate()));
+    }
     return w2(torchact::geglu(w1(x), w3(x), options.approximate()));
   }
 };

@@ -11,6 +11,12 @@ def silu_ref(x):
     return F.silu(x)
 
 
+def swiglu_oai_ref(gate, up, alpha, limit):
+    """GPT-OSS's clamped SwiGLU, as the issue defines it."""
+    g = gate.clamp(max=limit)
+    return g * torch.sigmoid(alpha * g) * (up.clamp(-limit, limit) + 1)
+
+
 # name -> (torchact call, reference call, number of inputs, kink at zero)
 OPS = {
     "sigmoid": (lambda x: ops.sigmoid(x), torch.sigmoid, 1, False),
@@ -25,6 +31,20 @@ OPS = {
     "swish": (lambda x: ops.swish(x), lambda x: x * torch.sigmoid(x), 1, False),
     "swish_1.7": (lambda x: ops.swish(x, 1.7), lambda x: x * torch.sigmoid(1.7 * x), 1, False),
     "mish": (lambda x: ops.mish(x), F.mish, 1, False),
+    "elu": (lambda x: ops.elu(x), F.elu, 1, True),
+    "elu_scaled": (lambda x: ops.elu(x, 0.5, 2.0, 1.5),
+                   lambda x: torch.ops.aten.elu(x, 0.5, 2.0, 1.5), 1, True),
+    "selu": (lambda x: ops.selu(x), F.selu, 1, True),
+    "celu": (lambda x: ops.celu(x, 0.7), lambda x: F.celu(x, 0.7), 1, True),
+    "softplus": (lambda x: ops.softplus(x), F.softplus, 1, False),
+    "softplus_beta2_threshold5": (lambda x: ops.softplus(x, 2.0, 5.0),
+                                  lambda x: F.softplus(x, 2.0, 5.0), 1, False),
+    "hardsigmoid": (lambda x: ops.hardsigmoid(x), F.hardsigmoid, 1, True),
+    "hardswish": (lambda x: ops.hardswish(x), F.hardswish, 1, True),
+    "relu6": (lambda x: ops.relu6(x), F.relu6, 1, True),
+    "hardtanh": (lambda x: ops.hardtanh(x, -0.5, 2.0), lambda x: F.hardtanh(x, -0.5, 2.0), 1, True),
+    "quick_gelu": (lambda x: ops.quick_gelu(x), lambda x: x * torch.sigmoid(1.702 * x), 1, False),
+    "relu_squared": (lambda x: ops.relu_squared(x), lambda x: F.relu(x) ** 2, 1, True),
     "swiglu": (lambda a, b: ops.swiglu(a, b), lambda a, b: silu_ref(a) * b, 2, False),
     "geglu": (lambda a, b: ops.geglu(a, b), lambda a, b: F.gelu(a) * b, 2, False),
     "geglu_tanh": (lambda a, b: ops.geglu(a, b, approximate="tanh"),
@@ -33,6 +53,21 @@ OPS = {
                       lambda x: silu_ref(x.chunk(2, -1)[0]) * x.chunk(2, -1)[1], 1, False),
     "swiglu_packed_dim0": (lambda x: ops.swiglu_packed(x, 0),
                            lambda x: silu_ref(x.chunk(2, 0)[0]) * x.chunk(2, 0)[1], 1, False),
+    "reglu": (lambda a, b: ops.reglu(a, b), lambda a, b: F.relu(a) * b, 2, True),
+    "swiglu_oai": (lambda a, b: ops.swiglu_oai(a, b, alpha=1.702, limit=2.0),
+                   lambda a, b: swiglu_oai_ref(a, b, 1.702, 2.0), 2, False),
+    "swiglu_step": (lambda a, b: ops.swiglu_step(a, b, limit=2.0),
+                    lambda a, b: F.silu(a).clamp(max=2.0) * b.clamp(-2.0, 2.0), 2, False),
+    "swiglu_packed_interleaved": (lambda x: ops.swiglu_packed(x, -1, interleaved=True),
+                                  lambda x: F.silu(x[..., ::2]) * x[..., 1::2], 1, False),
+    "swiglu_oai_packed_interleaved": (
+        lambda x: ops.swiglu_oai_packed(x, -1, interleaved=True, limit=2.0),
+        lambda x: swiglu_oai_ref(x[..., ::2], x[..., 1::2], 1.702, 2.0), 1, False),
+    "reglu_packed_dim0_interleaved": (lambda x: ops.reglu_packed(x, 0, interleaved=True),
+                                      lambda x: F.relu(x[::2]) * x[1::2], 1, True),
+    "swiglu_step_packed": (lambda x: ops.swiglu_step_packed(x, limit=2.0),
+                           lambda x: F.silu(x.chunk(2, -1)[0]).clamp(max=2.0)
+                           * x.chunk(2, -1)[1].clamp(-2.0, 2.0), 1, False),
     "geglu_packed": (lambda x: ops.geglu_packed(x),
                      lambda x: F.gelu(x.chunk(2, -1)[0]) * x.chunk(2, -1)[1], 1, False),
     "geglu_packed_tanh": (lambda x: ops.geglu_packed(x, -1, approximate="tanh"),
@@ -172,7 +207,7 @@ def test_schemas():
         "swish": "swish(Tensor self, float beta=1.) -> Tensor",
         "swiglu": "swiglu(Tensor gate, Tensor up) -> Tensor",
         "geglu": "geglu(Tensor gate, Tensor up, *, str approximate='none') -> Tensor",
-        "swiglu_packed": "swiglu_packed(Tensor x, int dim=-1) -> Tensor",
+        "swiglu_packed": "swiglu_packed(Tensor x, int dim=-1, *, bool interleaved=False) -> Tensor",
     }
     for name, schema in expected.items():
         actual = str(getattr(ops, name).default._schema)
@@ -189,6 +224,18 @@ def test_errors_name_the_op():
         ops.gelu(torch.ones(3), approximate="fast")
     with pytest.raises(RuntimeError, match=r"torchact::swiglu_packed.*even"):
         ops.swiglu_packed(torch.ones(2, 5))
+
+
+def test_parameters_that_make_no_sense_raise():
+    x = torch.ones(3)
+    with pytest.raises(RuntimeError, match=r"torchact::celu: alpha cannot be 0"):
+        ops.celu(x, 0.0)
+    with pytest.raises(RuntimeError, match=r"torchact::hardtanh: min_val cannot be greater than max_val"):
+        ops.hardtanh(x, 2.0, 1.0)
+    with pytest.raises(RuntimeError, match=r"torchact::swiglu_oai: limit must be positive"):
+        ops.swiglu_oai(x, x, limit=0.0)
+    with pytest.raises(RuntimeError, match=r"torchact::softplus: beta cannot be 0"):
+        ops.softplus(x, 0.0)
 
 
 def test_meta_device():
