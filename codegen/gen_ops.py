@@ -497,13 +497,9 @@ def py_default(p):
 
 
 def py_function(name, tensors, params, doc, call_tensors):
-    args, star = [], False
-    for p in params:
-        # approximate stays positional-or-keyword in Python, as in torch.nn.functional.gelu.
-        if p.kw_only and not star and p.name != "approximate":
-            args.append("*")
-            star = True
-        args.append(f"{p.name}: {PY_TYPE[p.type]} = {py_default(p)}")
+    # No keyword-only parameters in the wrappers (the ops keep theirs): TorchScript cannot compile
+    # a function with keyword-only defaults, and torch.nn.functional has none either.
+    args = [f"{p.name}: {PY_TYPE[p.type]} = {py_default(p)}" for p in params]
     signature = ", ".join([f"{t}: Tensor" for t in tensors] + args)
     call = ", ".join(call_tensors + [f"{p.name}={p.name}" if p.kw_only else p.name for p in params])
     doc = textwrap.fill(doc, 96, initial_indent='    """', subsequent_indent="    ") + '"""'

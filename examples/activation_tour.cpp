@@ -44,12 +44,12 @@ void print_extrema(const torch::Device& device) {
               std::pow(0.25, 19));
 
   std::printf("\nSmooth gates dip below zero (ReLU's minimum is 0):\n");
-  for (const char* name : {"gelu", "silu"}) {
+  for (const char* name : {"gelu", "silu", "quick_gelu", "mish", "hardswish"}) {
     for (const auto& a : activations()) {
       if (a.name != name) continue;
       const auto vd = value_and_derivative(a.torchact, grid);
       const int64_t i = vd.value.argmin().item<int64_t>();
-      std::printf("  %-5s min = %.4f at x = %+.3f\n", name, vd.value[i].item<double>(),
+      std::printf("  %-10s min = %.4f at x = %+.3f\n", name, vd.value[i].item<double>(),
                   grid[i].item<double>());
     }
   }
@@ -63,69 +63,78 @@ void print_extrema(const torch::Device& device) {
               silu[2].item<double>());
 }
 
-// Two panels (values, derivatives) over [-4, 4], one polyline per activation, with a legend.
+// Small multiples over [-4, 4]: one row per family (examples::families), values on the left,
+// derivatives on the right, each row with its legend; curves are clipped to the panel.
 void write_svg(const std::string& path, const torch::Device& device) {
-  const double width = 1000, height = 460, margin = 50, gap = 60;
-  const double panel_w = (width - 2 * margin - gap) / 2, panel_h = height - 2 * margin - 60;
+  struct Range {
+    double f_min, f_max, d_min, d_max;
+  };
+  const std::vector<Range> ranges = {{-1.25, 1.25, -0.1, 1.1}, {-2.0, 4.0, -0.25, 2.0},
+                                     {-0.5, 4.0, -0.25, 1.5}};
+  const double width = 1100, margin = 55, gap = 55, legend_w = 170, row_h = 250, row_gap = 45;
+  const double panel_w = (width - 2 * margin - gap - legend_w) / 2, panel_h = row_h - 40;
+  const auto& families = examples::families();
+  const double height = margin + families.size() * (row_h + row_gap);
   const torch::Tensor x = torch::linspace(-4, 4, 321, torch::kDouble).to(device);
+  const torch::Tensor xs = x.cpu();
   std::ostringstream svg;
   svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << width << "' height='" << height
       << "' font-family='sans-serif' font-size='12'>\n<rect width='100%' height='100%' fill='white'/>\n";
-  struct Panel {
-    const char* title;
-    double y_min, y_max;
-    bool derivative;
-  };
-  const Panel panels[2] = {{"f(x)", -1.5, 4.0, false}, {"f'(x)", -0.25, 1.25, true}};
-  for (int p = 0; p < 2; ++p) {
-    const double left = margin + p * (panel_w + gap), top = margin;
-    const Panel& panel = panels[p];
-    auto px = [&](double v) { return left + (v + 4) / 8 * panel_w; };
-    auto py = [&](double v) { return top + (panel.y_max - v) / (panel.y_max - panel.y_min) * panel_h; };
-    svg << "<text x='" << left + panel_w / 2 << "' y='" << top - 15
-        << "' text-anchor='middle' font-size='15'>" << panel.title << "</text>\n";
-    svg << "<rect x='" << left << "' y='" << top << "' width='" << panel_w << "' height='" << panel_h
-        << "' fill='none' stroke='#888'/>\n";
-    for (int t = -4; t <= 4; ++t) {  // x ticks and grid
-      svg << "<line x1='" << px(t) << "' y1='" << top << "' x2='" << px(t) << "' y2='" << top + panel_h
-          << "' stroke='#eee'/><text x='" << px(t) << "' y='" << top + panel_h + 15
-          << "' text-anchor='middle'>" << t << "</text>\n";
-    }
-    const double step = panel.derivative ? 0.25 : 1.0;
-    for (double t = std::ceil(panel.y_min / step) * step; t <= panel.y_max + 1e-9; t += step) {
-      svg << "<line x1='" << left << "' y1='" << py(t) << "' x2='" << left + panel_w << "' y2='"
-          << py(t) << "' stroke='#eee'/><text x='" << left - 6 << "' y='" << py(t) + 4
-          << "' text-anchor='end'>" << t << "</text>\n";
-    }
-    svg << "<line x1='" << px(0) << "' y1='" << top << "' x2='" << px(0) << "' y2='" << top + panel_h
-        << "' stroke='#444'/><line x1='" << left << "' y1='" << py(0) << "' x2='" << left + panel_w
-        << "' y2='" << py(0) << "' stroke='#444'/>\n";
-    svg << "<text x='" << left + panel_w / 2 << "' y='" << top + panel_h + 32
-        << "' text-anchor='middle'>x</text>\n";
-    for (const auto& a : activations()) {
-      const auto vd = value_and_derivative(a.torchact, x);
-      const torch::Tensor ys = (panel.derivative ? vd.derivative : vd.value).cpu();
-      const torch::Tensor xs = x.cpu();
-      svg << "<polyline fill='none' stroke-width='2' stroke='" << a.color << "' points='";
-      for (int64_t i = 0; i < xs.numel(); ++i) {
-        const double yv = std::min(std::max(ys[i].item<double>(), panel.y_min), panel.y_max);
-        svg << px(xs[i].item<double>()) << "," << py(yv) << " ";
+  for (size_t row = 0; row < families.size(); ++row) {
+    const double top = margin + row * (row_h + row_gap);
+    for (int p = 0; p < 2; ++p) {
+      const bool derivative = p == 1;
+      const double y_min = derivative ? ranges[row].d_min : ranges[row].f_min;
+      const double y_max = derivative ? ranges[row].d_max : ranges[row].f_max;
+      const double left = margin + p * (panel_w + gap);
+      auto px = [&](double v) { return left + (v + 4) / 8 * panel_w; };
+      auto py = [&](double v) { return top + (y_max - v) / (y_max - y_min) * panel_h; };
+      svg << "<text x='" << left + panel_w / 2 << "' y='" << top - 10
+          << "' text-anchor='middle' font-size='14'>" << families[row] << ": "
+          << (derivative ? "f'(x)" : "f(x)") << "</text>\n";
+      svg << "<rect x='" << left << "' y='" << top << "' width='" << panel_w << "' height='"
+          << panel_h << "' fill='none' stroke='#888'/>\n";
+      for (int t = -4; t <= 4; ++t) {  // x ticks and grid
+        svg << "<line x1='" << px(t) << "' y1='" << top << "' x2='" << px(t) << "' y2='"
+            << top + panel_h << "' stroke='#eee'/><text x='" << px(t) << "' y='" << top + panel_h + 15
+            << "' text-anchor='middle'>" << t << "</text>\n";
       }
-      svg << "'/>\n";
+      const double step = (y_max - y_min) > 3 ? 1.0 : 0.25;
+      for (double t = std::ceil(y_min / step) * step; t <= y_max + 1e-9; t += step) {
+        svg << "<line x1='" << left << "' y1='" << py(t) << "' x2='" << left + panel_w << "' y2='"
+            << py(t) << "' stroke='#eee'/><text x='" << left - 6 << "' y='" << py(t) + 4
+            << "' text-anchor='end'>" << t + 0.0 << "</text>\n";  // + 0.0: no "-0"
+      }
+      svg << "<line x1='" << px(0) << "' y1='" << top << "' x2='" << px(0) << "' y2='"
+          << top + panel_h << "' stroke='#444'/><line x1='" << left << "' y1='" << py(0)
+          << "' x2='" << left + panel_w << "' y2='" << py(0) << "' stroke='#444'/>\n";
+      for (const auto& a : activations()) {
+        if (a.family != families[row]) continue;
+        const auto vd = value_and_derivative(a.torchact, x);
+        const torch::Tensor ys = (derivative ? vd.derivative : vd.value).cpu();
+        svg << "<polyline fill='none' stroke-width='2' stroke='" << a.color << "' points='";
+        for (int64_t i = 0; i < xs.numel(); ++i) {
+          const double yv = std::min(std::max(ys[i].item<double>(), y_min), y_max);
+          svg << px(xs[i].item<double>()) << "," << py(yv) << " ";
+        }
+        svg << "'/>\n";
+      }
     }
-  }
-  // Legend under the panels.
-  double lx = margin;
-  const double ly = height - 30;
-  for (const auto& a : activations()) {
-    svg << "<line x1='" << lx << "' y1='" << ly << "' x2='" << lx + 24 << "' y2='" << ly
-        << "' stroke-width='3' stroke='" << a.color << "'/><text x='" << lx + 30 << "' y='" << ly + 4
-        << "'>" << a.name << "</text>\n";
-    lx += 30 + 8.0 * a.name.size() + 25;
+    // The row's legend, right of its panels.
+    double ly = top + 12;
+    const double lx = margin + 2 * panel_w + gap + 25;
+    for (const auto& a : activations()) {
+      if (a.family != families[row]) continue;
+      svg << "<line x1='" << lx << "' y1='" << ly << "' x2='" << lx + 24 << "' y2='" << ly
+          << "' stroke-width='3' stroke='" << a.color << "'/><text x='" << lx + 30 << "' y='"
+          << ly + 4 << "'>" << a.name << "</text>\n";
+      ly += 20;
+    }
   }
   svg << "</svg>\n";
   std::ofstream(path) << svg.str();
-  std::printf("\nWrote %s (every activation and its derivative on [-4, 4])\n", path.c_str());
+  std::printf("\nWrote %s (every activation and its derivative on [-4, 4], one row per family)\n",
+              path.c_str());
 }
 
 }  // namespace

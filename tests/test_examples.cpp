@@ -5,7 +5,9 @@
 
 #include <c10/core/CPUAllocator.h>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "activations.h"
 #include "lessons.h"
@@ -26,15 +28,32 @@ TEST(Examples, TourValuesAreTheClosedForms) {
        [](double x) { return 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x))); }},
       {"silu", [](double x) { return x * sigmoid(x); }},
       {"swish(beta=2)", [](double x) { return x * sigmoid(2 * x); }},
+      {"hardsigmoid", [](double x) { return std::min(std::max(x + 3, 0.0), 6.0) / 6; }},
+      {"hardtanh", [](double x) { return std::min(std::max(x, -1.0), 1.0); }},
+      {"relu6", [](double x) { return std::min(std::max(x, 0.0), 6.0); }},
+      {"relu_squared", [](double x) { return x > 0 ? x * x : 0; }},
+      {"elu", [](double x) { return x > 0 ? x : std::expm1(x); }},
+      {"selu", [](double x) { return 1.0507009873554805 * (x > 0 ? x : 1.6732632423543772 * std::expm1(x)); }},
+      {"celu(0.5)", [](double x) { return x > 0 ? x : 0.5 * std::expm1(x / 0.5); }},
+      {"softplus", [](double x) { return std::log1p(std::exp(x)); }},
+      {"quick_gelu", [](double x) { return x * sigmoid(1.702 * x); }},
+      {"mish", [](double x) { return x * std::tanh(std::log1p(std::exp(x))); }},
+      {"hardswish", [](double x) { return x * std::min(std::max(x + 3, 0.0), 6.0) / 6; }},
   };
   for (const auto& a : examples::activations()) {
     const auto vd = examples::value_and_derivative(a.torchact, z);
     for (int i = 0; i < 3; ++i) {
       const double x = z[i].item<double>();
       EXPECT_NEAR(vd.value[i].item<double>(), f.at(a.name)(x), 1e-12) << a.name << " at " << x;
-      const bool kink = x == 0 && (a.name == "relu" || a.name == "leaky_relu(0.1)");
-      if (kink) {  // no derivative at 0: the convention of PyTorch (the slope on the left)
-        EXPECT_EQ(vd.derivative[i].item<double>(), a.name == "relu" ? 0.0 : 0.1);
+      // At 0: no derivative (relu, leaky_relu, relu6, selu: PyTorch's convention, the slope on
+      // the left), or one that central differences miss by O(h) (elu, celu, relu_squared: no
+      // second derivative there). The expected value, exactly.
+      const std::map<std::string, double> at_zero = {
+          {"relu", 0.0}, {"leaky_relu(0.1)", 0.1}, {"relu6", 0.0},
+          {"selu", 1.0507009873554805 * 1.6732632423543772}, {"elu", 1.0}, {"celu(0.5)", 1.0},
+          {"relu_squared", 0.0}};
+      if (x == 0 && at_zero.count(a.name)) {
+        EXPECT_NEAR(vd.derivative[i].item<double>(), at_zero.at(a.name), 1e-15) << a.name;
         continue;
       }
       const double h = 1e-5;  // the derivative by central differences of the closed form

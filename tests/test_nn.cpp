@@ -27,6 +27,22 @@ TEST(Modules, ActivationsMatchBuiltInModules) {
   EXPECT_EQ(mismatch(tnn::ReLU()(x), torch::nn::ReLU()(x), tol), "");
   EXPECT_EQ(mismatch(tnn::SiLU()(x), torch::nn::SiLU()(x), tol), "");
   EXPECT_EQ(mismatch(tnn::Mish()(x), torch::nn::Mish()(x), tol), "");
+  EXPECT_EQ(mismatch(tnn::ELU(tnn::ELUOptions().alpha(0.5))(x),
+                     torch::nn::ELU(torch::nn::ELUOptions().alpha(0.5))(x), tol), "");
+  EXPECT_EQ(mismatch(tnn::SELU()(x), torch::nn::SELU()(x), tol), "");
+  EXPECT_EQ(mismatch(tnn::CELU(tnn::CELUOptions().alpha(0.7))(x),
+                     torch::nn::CELU(torch::nn::CELUOptions().alpha(0.7))(x), tol), "");
+  EXPECT_EQ(mismatch(tnn::Softplus(tnn::SoftplusOptions().beta(2).threshold(5))(x),
+                     torch::nn::Softplus(torch::nn::SoftplusOptions().beta(2).threshold(5))(x), tol), "");
+  EXPECT_EQ(mismatch(tnn::Hardsigmoid()(x), torch::hardsigmoid(x), tol), "");
+  EXPECT_EQ(mismatch(tnn::Hardswish()(x), torch::hardswish(x), tol), "");
+  EXPECT_EQ(mismatch(tnn::ReLU6()(x), torch::nn::ReLU6()(x), tol), "");
+  EXPECT_EQ(mismatch(tnn::Hardtanh(tnn::HardtanhOptions().min_val(-0.5).max_val(2))(x),
+                     torch::nn::Hardtanh(torch::nn::HardtanhOptions().min_val(-0.5).max_val(2))(x), tol), "");
+  EXPECT_EQ(mismatch(tnn::QuickGELU()(x), x * torch::sigmoid(1.702 * x), tol), "");
+  EXPECT_EQ(mismatch(tnn::ReLUSquared()(x), torch::relu(x).pow(2), tol), "");
+  EXPECT_EQ(printed(*tnn::Softplus()), "torchact::nn::Softplus(beta=1, threshold=20)");
+  EXPECT_EQ(printed(*tnn::Hardtanh()), "torchact::nn::Hardtanh(min_val=-1, max_val=1)");
   EXPECT_EQ(mismatch(tnn::LeakyReLU(tnn::LeakyReLUOptions().negative_slope(0.2))(x),
                      torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.2))(x), tol),
             "");
@@ -95,8 +111,9 @@ TEST_P(FeedForwardTest, PackedEqualsUnpackedWithConcatenatedWeights) {
   }
   const Tensor x = torch::randn({3, 8});
   EXPECT_EQ(mismatch(packed(x), unpacked(x), tolerance(at::kFloat)), "");
-  EXPECT_EQ(printed(*packed), "torchact::nn::SwiGLUFeedForward(dim=8, hidden_dim=12, bias=" +
-                                  std::string(GetParam() ? "true" : "false") + ", packed=true)");
+  EXPECT_EQ(printed(*packed),
+            "torchact::nn::SwiGLUFeedForward(dim=8, hidden_dim=12, activation=silu, bias=" +
+                std::string(GetParam() ? "true" : "false") + ", packed=true, interleaved=false)");
 }
 
 TEST_P(FeedForwardTest, GEGLUEqualsComposedBuiltInMLP) {
@@ -117,6 +134,41 @@ TEST_P(FeedForwardTest, GEGLUEqualsComposedBuiltInMLP) {
     const Tensor expected = torch::nn::functional::linear(hidden, m->w2->weight, m->w2->bias);
     EXPECT_EQ(mismatch(m(x), expected, tolerance(at::kDouble)), "") << "packed " << packed;
   }
+}
+
+// GatedFeedForward with every gated activation, separate, packed as halves and interleaved,
+// equals w2(act(w1 x) * u(w3 x)) composed from built-in ops with the same weights.
+TEST_P(FeedForwardTest, GatedFeedForwardEqualsComposedBuiltInMLP) {
+  const std::vector<std::pair<std::string, std::function<Tensor(const Tensor&, const Tensor&)>>>
+      activations = {
+          {"silu", [](const Tensor& g, const Tensor& u) { return torch::silu(g) * u; }},
+          {"gelu", [](const Tensor& g, const Tensor& u) { return torch::gelu(g) * u; }},
+          {"gelu_tanh", [](const Tensor& g, const Tensor& u) { return torch::gelu(g, "tanh") * u; }},
+          {"relu", [](const Tensor& g, const Tensor& u) { return torch::relu(g) * u; }},
+          {"swiglu_oai", [](const Tensor& g, const Tensor& u) { return swiglu_oai_ref(g, u, 1.702, 7.0); }},
+          {"swiglu_step", [](const Tensor& g, const Tensor& u) { return swiglu_step_ref(g, u, 7.0); }},
+      };
+  torch::manual_seed(17);
+  for (const auto& [name, reference] : activations) {
+    for (int layout = 0; layout < 3; ++layout) {  // separate, packed halves, packed interleaved
+      tnn::GatedFeedForward m(tnn::GatedFeedForwardOptions(6, 10).activation(name).bias(GetParam())
+                                  .packed(layout > 0).interleaved(layout == 2));
+      m->to(at::kDouble);
+      const Tensor x = torch::randn({4, 6}, at::kDouble) * 3;
+      Tensor gate, up;
+      if (layout == 0) {
+        gate = torch::nn::functional::linear(x, m->w1->weight, m->w1->bias);
+        up = torch::nn::functional::linear(x, m->w3->weight, m->w3->bias);
+      } else {
+        const Tensor h = torch::nn::functional::linear(x, m->w13->weight, m->w13->bias);
+        gate = layout == 1 ? h.chunk(2, -1)[0] : even(h);
+        up = layout == 1 ? h.chunk(2, -1)[1] : odd(h);
+      }
+      const Tensor expected = torch::nn::functional::linear(reference(gate, up), m->w2->weight, m->w2->bias);
+      EXPECT_EQ(mismatch(m(x), expected, tolerance(at::kDouble)), "") << name << ", layout " << layout;
+    }
+  }
+  EXPECT_THROW(tnn::GatedFeedForward(tnn::GatedFeedForwardOptions(6, 10).activation("tanh")), c10::Error);
 }
 
 INSTANTIATE_TEST_SUITE_P(Bias, FeedForwardTest, testing::Values(false, true),

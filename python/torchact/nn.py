@@ -4,8 +4,10 @@ from torch import Tensor, jit, nn
 
 from . import functional as F
 
-__all__ = ["Sigmoid", "Tanh", "ReLU", "LeakyReLU", "GELU", "SiLU", "Mish", "Swish", "SwiGLU", "GEGLU",
-           "SwiGLUFeedForward", "GEGLUFeedForward"]
+__all__ = ["Sigmoid", "Tanh", "ReLU", "LeakyReLU", "GELU", "SiLU", "Mish", "Swish", "ELU", "SELU",
+           "CELU", "Softplus", "Hardsigmoid", "Hardswish", "ReLU6", "Hardtanh", "QuickGELU",
+           "ReLUSquared", "SwiGLU", "GEGLU", "GatedFeedForward", "SwiGLUFeedForward",
+           "GEGLUFeedForward"]
 
 
 def _check_not_inplace(module, inplace):
@@ -94,6 +96,102 @@ class Swish(nn.Module):
         return f"beta={self.beta}"
 
 
+class _NoOptions(nn.Module):
+    """An activation without options; inplace, accepted for torch.nn's signature, must be False."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        _check_not_inplace(type(self).__name__, inplace)
+
+
+class SELU(_NoOptions):
+    def forward(self, input: Tensor) -> Tensor:
+        return F.selu(input)
+
+
+class Hardsigmoid(_NoOptions):
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardsigmoid(input)
+
+
+class Hardswish(_NoOptions):
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardswish(input)
+
+
+class ReLU6(_NoOptions):
+    def forward(self, input: Tensor) -> Tensor:
+        return F.relu6(input)
+
+
+class QuickGELU(nn.Module):
+    """x sigmoid(1.702 x) (CLIP)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.quick_gelu(input)
+
+
+class ReLUSquared(nn.Module):
+    """relu(x)^2 (Primer, Nemotron)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.relu_squared(input)
+
+
+class ELU(nn.Module):
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__()
+        _check_not_inplace("ELU", inplace)
+        self.alpha = alpha
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.elu(input, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class CELU(nn.Module):
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__()
+        _check_not_inplace("CELU", inplace)
+        self.alpha = alpha
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.celu(input, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class Softplus(nn.Module):
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Hardtanh(nn.Module):
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+        super().__init__()
+        _check_not_inplace("Hardtanh", inplace)
+        if min_val > max_val:
+            raise ValueError(f"torchact.nn.Hardtanh: min_val ({min_val}) cannot be greater than "
+                             f"max_val ({max_val})")
+        self.min_val, self.max_val = min_val, max_val
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardtanh(input, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
 class SwiGLU(nn.Module):
     """silu(gate) * up of a packed input [gate | up], split in halves along dim."""
 
@@ -123,20 +221,31 @@ class GEGLU(nn.Module):
         return f"dim={self.dim}, approximate={self.approximate!r}"
 
 
-class _GatedFeedForward(nn.Module):
-    """w2(act(w1 x) * w3 x). packed=True holds w1 and w3 as one Linear w13 producing [gate | up],
-    whose output the packed op splits without a copy. Parameter names match the C++
+class GatedFeedForward(nn.Module):
+    """w2(act(w1 x) * w3 x), the activation step one fused gated op: activation 'silu' (swiglu,
+    the Llama MLP), 'gelu' or 'gelu_tanh' (geglu), 'relu' (reglu), 'swiglu_oai' (GPT-OSS: gate
+    clamped, up clamped + 1; alpha = 1.702, limit = 7), 'swiglu_step'. packed=True holds w1 and
+    w3 as one Linear w13 producing gate and up, as halves [gate | up] or, interleaved=True, as
+    [g0, u0, g1, u1, ...]; the packed op splits them without a copy. Parameter names match the C++
     torchact::nn modules (w1, w2, w3 or w13)."""
 
-    packed: jit.Final[bool]  # a constant to TorchScript, which then compiles only one branch
+    packed: jit.Final[bool]  # constants to TorchScript, which then compiles only one branch
+    interleaved: jit.Final[bool]
+    activation: jit.Final[str]
 
-    def __init__(self, dim: int, hidden_dim: int, bias: bool = False, packed: bool = False,
-                 device=None, dtype=None):
+    def __init__(self, dim: int, hidden_dim: int, activation: str = "silu", bias: bool = False,
+                 packed: bool = False, interleaved: bool = False, device=None, dtype=None):
         super().__init__()
         if dim <= 0 or hidden_dim <= 0:
             raise ValueError(f"{type(self).__name__}: dim and hidden_dim must be positive, got "
                              f"{dim} and {hidden_dim}")
-        self.dim, self.hidden_dim, self.packed = dim, hidden_dim, packed
+        if activation not in ("silu", "gelu", "gelu_tanh", "relu", "swiglu_oai", "swiglu_step"):
+            raise ValueError(f"{type(self).__name__}: unknown activation {activation!r} (silu, gelu, "
+                             "gelu_tanh, relu, swiglu_oai, swiglu_step)")
+        if interleaved and not packed:
+            raise ValueError(f"{type(self).__name__}: interleaved=True needs packed=True")
+        self.dim, self.hidden_dim, self.activation = dim, hidden_dim, activation
+        self.packed, self.interleaved = packed, interleaved
         factory = dict(device=device, dtype=dtype)
         if packed:
             self.w13 = nn.Linear(dim, 2 * hidden_dim, bias=bias, **factory)
@@ -145,32 +254,55 @@ class _GatedFeedForward(nn.Module):
             self.w3 = nn.Linear(dim, hidden_dim, bias=bias, **factory)
         self.w2 = nn.Linear(hidden_dim, dim, bias=bias, **factory)
 
+    def forward(self, x: Tensor) -> Tensor:
+        # Spelled out per activation (not a table lookup), so that TorchScript compiles it.
+        if self.packed:
+            h = self.w13(x)
+            if self.activation == "silu":
+                return self.w2(F.swiglu_packed(h, -1, interleaved=self.interleaved))
+            if self.activation == "gelu":
+                return self.w2(F.geglu_packed(h, -1, interleaved=self.interleaved))
+            if self.activation == "gelu_tanh":
+                return self.w2(F.geglu_packed(h, -1, interleaved=self.interleaved, approximate="tanh"))
+            if self.activation == "relu":
+                return self.w2(F.reglu_packed(h, -1, interleaved=self.interleaved))
+            if self.activation == "swiglu_oai":
+                return self.w2(F.swiglu_oai_packed(h, -1, interleaved=self.interleaved))
+            return self.w2(F.swiglu_step_packed(h, -1, interleaved=self.interleaved))
+        gate, up = self.w1(x), self.w3(x)
+        if self.activation == "silu":
+            return self.w2(F.swiglu(gate, up))
+        if self.activation == "gelu":
+            return self.w2(F.geglu(gate, up))
+        if self.activation == "gelu_tanh":
+            return self.w2(F.geglu(gate, up, approximate="tanh"))
+        if self.activation == "relu":
+            return self.w2(F.reglu(gate, up))
+        if self.activation == "swiglu_oai":
+            return self.w2(F.swiglu_oai(gate, up))
+        return self.w2(F.swiglu_step(gate, up))
+
     def extra_repr(self) -> str:
-        return (f"dim={self.dim}, hidden_dim={self.hidden_dim}, bias={self.w2.bias is not None}, "
-                f"packed={self.packed}")
+        extra = f", interleaved={self.interleaved}" if self.packed else ""
+        return (f"dim={self.dim}, hidden_dim={self.hidden_dim}, activation={self.activation!r}, "
+                f"bias={self.w2.bias is not None}, packed={self.packed}{extra}")
 
 
-class SwiGLUFeedForward(_GatedFeedForward):
+class SwiGLUFeedForward(GatedFeedForward):
     """The Llama MLP: w2(silu(w1 x) * w3 x), with swiglu fused into one op."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        if self.packed:
-            return self.w2(F.swiglu_packed(self.w13(x), -1))
-        return self.w2(F.swiglu(self.w1(x), self.w3(x)))
+    def __init__(self, dim: int, hidden_dim: int, bias: bool = False, packed: bool = False,
+                 interleaved: bool = False, device=None, dtype=None):
+        super().__init__(dim, hidden_dim, "silu", bias, packed, interleaved, device, dtype)
 
 
-class GEGLUFeedForward(_GatedFeedForward):
-    """w2(gelu(w1 x) * w3 x), with geglu fused into one op."""
+class GEGLUFeedForward(GatedFeedForward):
+    """w2(gelu(w1 x) * w3 x), with geglu fused into one op; approximate='tanh' for the tanh form."""
 
     def __init__(self, dim: int, hidden_dim: int, bias: bool = False, packed: bool = False,
-                 approximate: str = "none", device=None, dtype=None):
-        super().__init__(dim, hidden_dim, bias, packed, device, dtype)
+                 approximate: str = "none", interleaved: bool = False, device=None, dtype=None):
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GEGLUFeedForward: approximate must be 'none' or 'tanh', got {approximate!r}")
+        super().__init__(dim, hidden_dim, "gelu_tanh" if approximate == "tanh" else "gelu", bias,
+                         packed, interleaved, device, dtype)
         self.approximate = approximate
-
-    def forward(self, x: Tensor) -> Tensor:
-        if self.packed:
-            return self.w2(F.geglu_packed(self.w13(x), -1, approximate=self.approximate))
-        return self.w2(F.geglu(self.w1(x), self.w3(x), approximate=self.approximate))
-
-    def extra_repr(self) -> str:
-        return super().extra_repr() + f", approximate={self.approximate!r}"

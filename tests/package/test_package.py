@@ -113,6 +113,16 @@ MODULES = {
     "GELU_tanh": (torchact.nn.GELU(approximate="tanh"), torch.nn.GELU(approximate="tanh")),
     "SiLU": (torchact.nn.SiLU(), torch.nn.SiLU()),
     "Mish": (torchact.nn.Mish(), torch.nn.Mish()),
+    "ELU": (torchact.nn.ELU(0.5), torch.nn.ELU(0.5)),
+    "SELU": (torchact.nn.SELU(), torch.nn.SELU()),
+    "CELU": (torchact.nn.CELU(0.7), torch.nn.CELU(0.7)),
+    "Softplus": (torchact.nn.Softplus(2.0, 5.0), torch.nn.Softplus(2.0, 5.0)),
+    "Hardsigmoid": (torchact.nn.Hardsigmoid(), torch.nn.Hardsigmoid()),
+    "Hardswish": (torchact.nn.Hardswish(), torch.nn.Hardswish()),
+    "ReLU6": (torchact.nn.ReLU6(), torch.nn.ReLU6()),
+    "Hardtanh": (torchact.nn.Hardtanh(-0.5, 2.0), torch.nn.Hardtanh(-0.5, 2.0)),
+    "QuickGELU": (torchact.nn.QuickGELU(), lambda x: x * torch.sigmoid(1.702 * x)),
+    "ReLUSquared": (torchact.nn.ReLUSquared(), lambda x: F.relu(x) ** 2),
     "Swish": (torchact.nn.Swish(beta=0.5), lambda x: x * torch.sigmoid(0.5 * x)),
     "SwiGLU": (torchact.nn.SwiGLU(dim=-1), lambda x: F.silu(x.chunk(2, -1)[0]) * x.chunk(2, -1)[1]),
     "GEGLU": (torchact.nn.GEGLU(dim=0), lambda x: F.gelu(x.chunk(2, 0)[0]) * x.chunk(2, 0)[1]),
@@ -163,6 +173,50 @@ def test_feed_forward_equals_composed_mlp(kind, bias, packed):
         torch.testing.assert_close(g, e)
     names = {n for n, _ in ff.named_parameters()}
     assert {"w13.weight" if packed else "w1.weight", "w2.weight"} <= names
+
+
+def _swiglu_oai(gate, up):
+    g = gate.clamp(max=7.0)
+    return g * torch.sigmoid(1.702 * g) * (up.clamp(-7.0, 7.0) + 1)
+
+
+GATED = {
+    "silu": lambda g, u: F.silu(g) * u,
+    "gelu": lambda g, u: F.gelu(g) * u,
+    "gelu_tanh": lambda g, u: F.gelu(g, approximate="tanh") * u,
+    "relu": lambda g, u: F.relu(g) * u,
+    "swiglu_oai": _swiglu_oai,
+    "swiglu_step": lambda g, u: F.silu(g).clamp(max=7.0) * u.clamp(-7.0, 7.0),
+}
+
+
+@pytest.mark.parametrize("layout", ["separate", "halves", "interleaved"])
+@pytest.mark.parametrize("activation", list(GATED))
+def test_gated_feed_forward_equals_composed_mlp(activation, layout):
+    torch.manual_seed(5)
+    ff = torchact.nn.GatedFeedForward(16, 24, activation, bias=True, packed=layout != "separate",
+                                      interleaved=layout == "interleaved").double()
+    x = torch.randn(3, 16, dtype=torch.float64) * 3
+    if layout == "separate":
+        gate, up = ff.w1(x), ff.w3(x)
+    else:
+        h = ff.w13(x)
+        gate, up = (h[..., ::2], h[..., 1::2]) if layout == "interleaved" else h.chunk(2, -1)
+    expected = ff.w2(GATED[activation](gate, up))
+    out = ff(x)
+    torch.testing.assert_close(out, expected)
+    params = list(ff.parameters())
+    for g, e in zip(torch.autograd.grad(out.square().sum(), params),
+                    torch.autograd.grad(expected.square().sum(), params)):
+        torch.testing.assert_close(g, e)
+    assert f"activation='{activation}'" in repr(ff)
+
+
+def test_gated_feed_forward_refuses_unknown_activation():
+    with pytest.raises(ValueError, match="unknown activation 'tanh'"):
+        torchact.nn.GatedFeedForward(8, 16, "tanh")
+    with pytest.raises(ValueError, match="interleaved=True needs packed=True"):
+        torchact.nn.GatedFeedForward(8, 16, interleaved=True)
 
 
 def test_sequential_state_dict_round_trip():
