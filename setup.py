@@ -83,11 +83,11 @@ class BuildWithCMake(build_ext):
         package_dir = Path(self.get_ext_fullpath(ext.name)).parent  # <build_lib or source>/torchact
         (package_dir / "lib").mkdir(parents=True, exist_ok=True)
         shutil.copy2(build_dir / "libtorchact.so", package_dir / "lib" / "libtorchact.so")
-        # The functional wrappers, generated from the op list (codegen/gen_ops.py) by CMake.
-        shutil.copy2(build_dir / "generated" / "python" / "torchact" / "functional.py",
-                     package_dir / "functional.py")
         built = dict(line.split("=", 1) for line in
                      (build_dir / "torchact_build.txt").read_text().splitlines() if "=" in line)
+        # The functional wrappers, generated from the op list (codegen/gen_ops.py) by CMake.
+        shutil.copy2(Path(built["generated"]) / "python" / "torchact" / "functional.py",
+                     package_dir / "functional.py")
         with_cuda = built["with_cuda"] == "ON"
         (package_dir / "_build_info.py").write_text(
             '"""Written by setup.py when the plugin was built."""\n'

@@ -4,9 +4,10 @@
 //
 //   cpu_bench [--quick] [Google Benchmark flags, e.g. --benchmark_filter=silu]
 //
-// Backward rows compare with ATen's backward op (sigmoid_backward, tanh_backward,
-// threshold_backward, leaky_relu_backward, gelu_backward, silu_backward) on the same preallocated
-// gradient; swiglu/geglu compare with the composition silu(a) * b / gelu(a) * b, forward and
+// Backward rows compare with ATen's backward op (sigmoid_backward, threshold_backward,
+// elu_backward, ...) on the same preallocated gradient; ops ATen lacks with their composition
+// (quick_gelu: x * sigmoid(1.702 x), relu_squared: relu(x)^2); the gated ops with the composition
+// (silu(a) * b, gelu(a) * b, relu(a) * b, GPT-OSS's clamped SwiGLU), forward and
 // forward+backward through autograd. Time: the fastest of the repetitions (wall clock).
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
@@ -98,6 +99,43 @@ std::vector<Row> rows() {
        [](const Inputs& in) { return torch::silu(in.x); }},
       {"silu", "bwd", [](const Inputs& in) { return torchact::silu_backward(in.grad, in.x); },
        [](const Inputs& in) { return at::silu_backward(in.grad, in.x); }},
+      {"mish", "fwd", [](const Inputs& in) { return torchact::mish(in.x); },
+       [](const Inputs& in) { return torch::mish(in.x); }},
+      {"mish", "bwd", [](const Inputs& in) { return torchact::mish_backward(in.grad, in.x); },
+       [](const Inputs& in) { return at::mish_backward(in.grad, in.x); }},
+      {"elu", "fwd", [](const Inputs& in) { return torchact::elu(in.x); },
+       [](const Inputs& in) { return torch::elu(in.x); }},
+      {"elu", "bwd", [](const Inputs& in) { return torchact::elu_backward(in.grad, in.x, 1, 1, 1); },
+       [](const Inputs& in) { return at::elu_backward(in.grad, 1, 1, 1, false, in.x); }},
+      {"selu", "fwd", [](const Inputs& in) { return torchact::selu(in.x); },
+       [](const Inputs& in) { return torch::selu(in.x); }},
+      {"celu", "fwd", [](const Inputs& in) { return torchact::celu(in.x, 0.5); },
+       [](const Inputs& in) { return torch::celu(in.x, 0.5); }},
+      {"softplus", "fwd", [](const Inputs& in) { return torchact::softplus(in.x); },
+       [](const Inputs& in) { return torch::softplus(in.x, 1, 20); }},
+      {"softplus", "bwd",
+       [](const Inputs& in) { return torchact::softplus_backward(in.grad, in.x, 1, 20); },
+       [](const Inputs& in) { return at::softplus_backward(in.grad, in.x, 1, 20); }},
+      {"hardsigmoid", "fwd", [](const Inputs& in) { return torchact::hardsigmoid(in.x); },
+       [](const Inputs& in) { return torch::hardsigmoid(in.x); }},
+      {"hardsigmoid", "bwd",
+       [](const Inputs& in) { return torchact::hardsigmoid_backward(in.grad, in.x); },
+       [](const Inputs& in) { return at::hardsigmoid_backward(in.grad, in.x); }},
+      {"hardswish", "fwd", [](const Inputs& in) { return torchact::hardswish(in.x); },
+       [](const Inputs& in) { return torch::hardswish(in.x); }},
+      {"hardswish", "bwd", [](const Inputs& in) { return torchact::hardswish_backward(in.grad, in.x); },
+       [](const Inputs& in) { return at::hardswish_backward(in.grad, in.x); }},
+      {"relu6", "fwd", [](const Inputs& in) { return torchact::relu6(in.x); },
+       [](const Inputs& in) { return torch::hardtanh(in.x, 0, 6); }},
+      {"hardtanh", "fwd", [](const Inputs& in) { return torchact::hardtanh(in.x); },
+       [](const Inputs& in) { return torch::hardtanh(in.x); }},
+      {"hardtanh", "bwd",
+       [](const Inputs& in) { return torchact::hardtanh_backward(in.grad, in.x, -1, 1); },
+       [](const Inputs& in) { return at::hardtanh_backward(in.grad, in.x, -1, 1); }},
+      {"quick_gelu", "fwd", [](const Inputs& in) { return torchact::quick_gelu(in.x); },
+       [](const Inputs& in) { return in.x * torch::sigmoid(1.702 * in.x); }},
+      {"relu_squared", "fwd", [](const Inputs& in) { return torchact::relu_squared(in.x); },
+       [](const Inputs& in) { return torch::relu(in.x).square(); }},
   };
   for (const auto& row : gated_rows("swiglu", [](const Tensor& a, const Tensor& b) { return torchact::swiglu(a, b); },
                                     [](const Tensor& a, const Tensor& b) { return torch::silu(a) * b; })) {
@@ -105,6 +143,18 @@ std::vector<Row> rows() {
   }
   for (const auto& row : gated_rows("geglu", [](const Tensor& a, const Tensor& b) { return torchact::geglu(a, b); },
                                     [](const Tensor& a, const Tensor& b) { return torch::gelu(a) * b; })) {
+    table.push_back(row);
+  }
+  for (const auto& row : gated_rows("reglu", [](const Tensor& a, const Tensor& b) { return torchact::reglu(a, b); },
+                                    [](const Tensor& a, const Tensor& b) { return torch::relu(a) * b; })) {
+    table.push_back(row);
+  }
+  for (const auto& row : gated_rows(
+           "swiglu_oai", [](const Tensor& a, const Tensor& b) { return torchact::swiglu_oai(a, b); },
+           [](const Tensor& a, const Tensor& b) {
+             const Tensor g = a.clamp_max(7.0);
+             return g * torch::sigmoid(1.702 * g) * (b.clamp(-7.0, 7.0) + 1);
+           })) {
     table.push_back(row);
   }
   return table;

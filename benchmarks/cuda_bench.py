@@ -1,13 +1,19 @@
 """CUDA benchmark: every torchact op, forward and backward, in bf16, fp16 and fp32 on 8192 x 14336
-elements (one Llama-3-8B MLP activation for 8192 tokens), timed with CUDA events (median of
-repeated runs after warm-up), with effective bandwidth, the ratio to ATen's op and to a
-device-to-device copy of the same bytes. SwiGLU also against eager silu(a) * b with autograd and
-against torch.compile of that expression, forward and forward+backward. Prints one table.
+elements (one Llama-3-8B MLP activation for 8192 tokens), against ATen's op (or the PyTorch
+composition where ATen has none) and, for the gated ops, torch.compile of the composition.
 
-    TORCHACT_LIBRARY=build/pypi/libtorchact.so python3 benchmarks/cuda_bench.py
+Each time is of `calls` back-to-back launches between two CUDA events, divided by `calls` (the
+median of several such runs), so host overhead between launches does not hide in the kernel time.
+Before timing, every result is checked against its reference (ATen's half-type kernels compute in
+float32 and round once, as torchact's; tolerances per dtype). Bandwidth counts each tensor read
+or written once; "% of copy" compares with a device-to-device copy of the same bytes. Also the
+SwiGLU forward latency for 1, 16 and 256 tokens x 14336 against torch.compile. Prints one table.
+
+    TORCHACT_LIBRARY=build/pypi/libtorchact.so python3 benchmarks/cuda_bench.py [--quick]
 """
 import os
 import statistics
+import sys
 
 import torch
 import torch.nn.functional as F
@@ -16,37 +22,56 @@ torch.ops.load_library(os.environ.get("TORCHACT_LIBRARY", "build/pypi/libtorchac
 ops = torch.ops.torchact
 aten = torch.ops.aten
 SHAPE = (8192, 14336)
+TOL = {torch.bfloat16: dict(rtol=1.6e-2, atol=1e-2), torch.float16: dict(rtol=1e-3, atol=1e-3),
+       torch.float32: dict(rtol=1.3e-6, atol=1e-5)}
 
 
-def time_ms(fn, warmup=5, reps=30):
-    for _ in range(warmup):
-        fn()
+def time_ms(fn, calls=50, runs=7):
+    fn()
     torch.cuda.synchronize()
     times = []
-    for _ in range(reps):
+    for _ in range(runs):
         start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
         start.record()
-        fn()
+        for _ in range(calls):
+            fn()
         end.record()
         end.synchronize()
-        times.append(start.elapsed_time(end))
+        times.append(start.elapsed_time(end) / calls)
     return statistics.median(times)
 
 
+def check(name, ours, ref, dtype):
+    """ours() against ref() (ref run in float32 for half types): raises naming the op."""
+    got, expected = ours(), ref()
+    for g, e in zip(got if isinstance(got, tuple) else (got,), expected if isinstance(expected, tuple) else (expected,)):
+        torch.testing.assert_close(g.float(), e.float(), **TOL[dtype], msg=lambda m: f"{name}: {m}")
+
+
+def oai(gate, up, alpha=1.702, limit=7.0):
+    g = gate.clamp(max=limit)
+    return g * torch.sigmoid(alpha * g) * (up.clamp(-limit, limit) + 1)
+
+
 def main():
+    quick = "--quick" in sys.argv
     dev = torch.device("cuda")
-    print(f"GPU: {torch.cuda.get_device_name()}, torch {torch.__version__}")
+    props = torch.cuda.get_device_properties(dev)
+    print(f"GPU: {props.name} ({props.multi_processor_count} SMs), torch {torch.__version__}, "
+          f"CUDA {torch.version.cuda}")
     rows = []
-    for dtype in (torch.bfloat16, torch.float16, torch.float32):
+    for dtype in ((torch.bfloat16,) if quick else (torch.bfloat16, torch.float16, torch.float32)):
+        dt = str(dtype)[6:]
         x = torch.randn(SHAPE, device=dev).mul_(3).to(dtype)
         g = torch.randn(SHAPE, device=dev).to(dtype)
         up = torch.randn(SHAPE, device=dev).to(dtype)
+        packed = torch.cat([x, up], -1)
+        inter = torch.stack([x, up], -1).flatten(-2)  # [g0, u0, g1, u1, ...]
         y_sig, y_tanh, y_relu = torch.sigmoid(x), torch.tanh(x), torch.relu(x)
         out = torch.empty_like(x)
-        elem = x.element_size() * x.numel()
-        copy2 = time_ms(lambda: out.copy_(x))  # read 1, write 1
-        def copy_time(n_tensors):  # copy time scaled to the op's bytes
-            return copy2 * n_tensors / 2
+        size = x.element_size() * x.numel()
+        copy_ms = time_ms(lambda: out.copy_(x))  # reads and writes one tensor: 2 x size bytes
+        # (name, pass, tensors moved, torchact, reference); reference None: no ATen counterpart
         cases = [
             ("sigmoid", "fwd", 2, lambda: ops.sigmoid(x), lambda: torch.sigmoid(x)),
             ("sigmoid", "bwd", 3, lambda: ops.sigmoid_backward(g, y_sig), lambda: aten.sigmoid_backward(g, y_sig)),
@@ -62,32 +87,60 @@ def main():
             ("gelu_tanh", "bwd", 3, lambda: ops.gelu_backward(g, x, approximate="tanh"), lambda: aten.gelu_backward(g, x, approximate="tanh")),
             ("silu", "fwd", 2, lambda: ops.silu(x), lambda: F.silu(x)),
             ("silu", "bwd", 3, lambda: ops.silu_backward(g, x), lambda: aten.silu_backward(g, x)),
+            ("mish", "fwd", 2, lambda: ops.mish(x), lambda: F.mish(x)),
+            ("mish", "bwd", 3, lambda: ops.mish_backward(g, x), lambda: aten.mish_backward(g, x)),
+            ("elu", "fwd", 2, lambda: ops.elu(x), lambda: F.elu(x)),
+            ("elu", "bwd", 3, lambda: ops.elu_backward(g, x, 1.0, 1.0, 1.0), lambda: aten.elu_backward(g, 1.0, 1.0, 1.0, False, x)),
+            ("softplus", "fwd", 2, lambda: ops.softplus(x), lambda: F.softplus(x)),
+            ("softplus", "bwd", 3, lambda: ops.softplus_backward(g, x, 1.0, 20.0), lambda: aten.softplus_backward(g, x, 1.0, 20.0)),
+            ("hardswish", "fwd", 2, lambda: ops.hardswish(x), lambda: F.hardswish(x)),
+            ("hardswish", "bwd", 3, lambda: ops.hardswish_backward(g, x), lambda: aten.hardswish_backward(g, x)),
+            ("hardsigmoid", "fwd", 2, lambda: ops.hardsigmoid(x), lambda: F.hardsigmoid(x)),
+            ("relu6", "fwd", 2, lambda: ops.relu6(x), lambda: F.relu6(x)),
+            ("quick_gelu", "fwd", 2, lambda: ops.quick_gelu(x), lambda: x * torch.sigmoid(1.702 * x)),
+            ("relu_squared", "fwd", 2, lambda: ops.relu_squared(x), lambda: torch.relu(x).square()),
             ("swiglu", "fwd", 3, lambda: ops.swiglu(x, up), lambda: F.silu(x) * up),
             ("swiglu", "bwd", 5, lambda: ops.swiglu_backward(g, x, up), None),
+            ("geglu", "fwd", 3, lambda: ops.geglu(x, up), lambda: F.gelu(x) * up),
+            ("swiglu_oai", "fwd", 3, lambda: ops.swiglu_oai(x, up), lambda: oai(x, up)),
+            ("swiglu_packed", "fwd", 3, lambda: ops.swiglu_packed(packed), lambda: F.silu(x) * up),
+            ("swiglu_packed interleaved", "fwd", 3, lambda: ops.swiglu_packed(inter, -1, interleaved=True), lambda: F.silu(x) * up),
         ]
         for name, kind, tensors, ours, ref in cases:
+            if ref is not None:
+                check(f"{name} {kind} {dt}", ours, ref, dtype)
             t = time_ms(ours)
             r = time_ms(ref) if ref else float("nan")
-            gbs = tensors * elem / t / 1e6
-            rows.append((name, kind, str(dtype)[6:], t, r, t / r, gbs, copy_time(tensors) / t))
-        # SwiGLU end to end: eager composition and torch.compile, forward and forward+backward.
+            rows.append((name, kind, dt, t, r, float("nan"), tensors * size / t / 1e6,
+                         copy_ms * tensors / 2 / t))
+        # The gated ops end to end against eager and torch.compile of the composition.
         a = x.detach().requires_grad_(True)
         b = up.detach().requires_grad_(True)
-        compiled = torch.compile(lambda a, b: F.silu(a) * b)
-        def fwd_bwd(f):
-            return lambda: torch.autograd.grad(f(a, b), (a, b), g)
-        ours_fb = time_ms(fwd_bwd(lambda a, b: ops.swiglu(a, b)))
-        eager_fb = time_ms(fwd_bwd(lambda a, b: F.silu(a) * b))
-        comp_fb = time_ms(fwd_bwd(compiled))
-        ours_f = time_ms(lambda: ops.swiglu(x, up))
-        comp_f = time_ms(lambda: compiled(x, up))
-        rows.append(("swiglu vs torch.compile", "fwd", str(dtype)[6:], ours_f, comp_f, ours_f / comp_f, float("nan"), float("nan")))
-        rows.append(("swiglu vs eager", "fwd+bwd", str(dtype)[6:], ours_fb, eager_fb, ours_fb / eager_fb, float("nan"), float("nan")))
-        rows.append(("swiglu vs torch.compile", "fwd+bwd", str(dtype)[6:], ours_fb, comp_fb, ours_fb / comp_fb, float("nan"), float("nan")))
-    print("\n| op | pass | dtype | torchact ms | reference ms | ratio | GB/s | % of copy |")
-    print("|---|---|---|---|---|---|---|---|")
-    for name, kind, dt, t, r, ratio, gbs, frac in rows:
-        print(f"| {name} | {kind} | {dt} | {t:.3f} | {r:.3f} | {ratio:.2f} | {gbs:.0f} | {100 * frac:.0f}% |")
+        for name, ours_fn, composed in (("swiglu", ops.swiglu, lambda a, b: F.silu(a) * b),
+                                        ("swiglu_oai", ops.swiglu_oai, oai)):
+            compiled = torch.compile(composed)
+            def fwd_bwd(f):
+                return lambda: torch.autograd.grad(f(a, b), (a, b), g)
+            ours_f, comp_f = time_ms(lambda: ours_fn(x, up)), time_ms(lambda: compiled(x, up))
+            ours_fb, eager_fb = time_ms(fwd_bwd(ours_fn)), time_ms(fwd_bwd(composed))
+            comp_fb = time_ms(fwd_bwd(compiled))
+            rows.append((name, "fwd vs compile", dt, ours_f, float("nan"), comp_f, 3 * size / ours_f / 1e6,
+                         copy_ms * 1.5 / ours_f))
+            rows.append((name, "fwd+bwd", dt, ours_fb, eager_fb, comp_fb, float("nan"), float("nan")))
+    print("\n| op | pass | dtype | torchact ms | ATen/eager ms | ratio | torch.compile ms | ratio | GB/s | % of copy |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, kind, dt, t, r, c, gbs, frac in rows:
+        print(f"| {name} | {kind} | {dt} | {t:.3f} | {r:.3f} | {t / r:.2f} | {c:.3f} | {t / c:.2f} | "
+              f"{gbs:.0f} | {100 * frac:.0f}% |")
+    # Latency for few tokens (decode): where kernel libraries usually lose to torch.compile.
+    print("\n| swiglu fwd, bf16, tokens x 14336 | torchact us | torch.compile us | ratio |")
+    print("|---|---|---|---|")
+    compiled = torch.compile(lambda a, b: F.silu(a) * b)
+    for tokens in (1, 16, 256):
+        a = torch.randn(tokens, 14336, device=dev, dtype=torch.bfloat16)
+        b = torch.randn_like(a)
+        t, c = time_ms(lambda: ops.swiglu(a, b), calls=200), time_ms(lambda: compiled(a, b), calls=200)
+        print(f"| {tokens} | {1000 * t:.1f} | {1000 * c:.1f} | {t / c:.2f} |")
 
 
 if __name__ == "__main__":

@@ -436,6 +436,12 @@ def gen_ops_cpp(ops):
                     f"    [](const Tensor& g, const Tensor& x, const OpArgs& a) {{ return torchact::{n}_packed_backward(g, x{pa}); }},",
                     f"    [](const Tensor& gg, const Tensor& g, const Tensor& x, const OpArgs& a) {{",
                     f"      return torchact::{n}_packed_backward_backward(gg, g, x{pa});",
+                    "    },",
+                    "    [](const Tensor& t, const Tensor& x, const OpArgs& a) {  // gated JVP on x's parts",
+                    "      const auto tangents = autograd::packed_parts(t, a);",
+                    "      const auto parts = autograd::packed_parts(x, a);",
+                    f"      return autograd::gated_jvp(k_{n}, std::get<0>(tangents), std::get<1>(tangents),",
+                    "                                 std::get<0>(parts), std::get<1>(parts), a);",
                     "    }};"]
     out += ["", "TORCH_LIBRARY_IMPL(torchact, Autograd, m) {"]
 

@@ -47,13 +47,25 @@ auto below_autograd(const Fn& fn) {
   return fn();
 }
 
-// Forward-mode AD (dual tensors, torch.func.jvp) is not implemented yet: refuse rather than drop
-// the tangent.
+// Forward-mode AD: a tensor's tangent at the (only) forward-AD level, undefined where it has none,
+// and its primal, the tensor without the tangent (what a tangent formula must be computed from, so
+// that its result does not carry a tangent of its own: torch.func.jacfwd(jacrev(f))).
+Tensor tangent(const Tensor& t) { return t._fw_grad(/*level=*/0); }
+Tensor primal(const Tensor& t) { return t._fw_primal(/*level=*/0); }
+void set_tangent(const Tensor& result, const Tensor& t) {
+  if (t.defined()) result._set_fw_grad(t, /*level=*/0, /*is_inplace_op=*/false);
+}
+// a + b where either may be undefined (a tangent term that does not apply).
+Tensor sum_defined(const Tensor& a, const Tensor& b) {
+  return !a.defined() ? b : (!b.defined() ? a : a + b);
+}
+
+// The second-derivative ops are the end of the line: no tangents through them either.
 void check_no_forward_grad(const char* op, std::initializer_list<const Tensor*> inputs) {
   for (const Tensor* t : inputs) {
-    TORCH_CHECK_NOT_IMPLEMENTED(!t->_fw_grad(/*level=*/0).defined(), op,
-                                ": forward-mode AD (dual tensors, torch.func.jvp, jacfwd) is not "
-                                "supported");
+    TORCH_CHECK_NOT_IMPLEMENTED(!tangent(*t).defined(), op,
+                                "'s second-derivative op: forward-mode AD through it (a third "
+                                "derivative) is not implemented");
   }
 }
 
@@ -158,8 +170,35 @@ struct GatedBackwardBackwardNode : Node {
 
 }  // namespace
 
+TensorPair packed_parts(const Tensor& x, const OpArgs& args) {
+  const int64_t dim = args.dim < 0 ? args.dim + x.dim() : args.dim;
+  if (args.interleaved) {
+    return {x.slice(dim, 0, x.size(dim), 2), x.slice(dim, 1, x.size(dim), 2)};
+  }
+  const auto halves = x.chunk(2, dim);
+  return {halves[0], halves[1]};
+}
+
+Tensor gated_jvp(const GatedOp& op, const Tensor& gate_tangent, const Tensor& up_tangent,
+                 const Tensor& gate, const Tensor& up, const OpArgs& args) {
+  Tensor result;
+  if (gate_tangent.defined()) result = std::get<0>(op.backward(gate_tangent, gate, up, args));
+  if (up_tangent.defined()) {
+    result = sum_defined(result, std::get<1>(op.backward(up_tangent, gate, up, args)));
+  }
+  return result;
+}
+
+namespace {
+// The output tangent of a one-input op.
+Tensor unary_jvp(const UnaryOp& op, const Tensor& x_tangent, const Tensor& x_primal,
+                 const Tensor& y, const OpArgs& args) {
+  if (op.jvp != nullptr) return op.jvp(x_tangent, x_primal, args);
+  return op.backward(x_tangent, op.saves_output ? y : x_primal, args);  // f'(x) tangent
+}
+}  // namespace
+
 Tensor unary(const UnaryOp& op, const Tensor& x, const OpArgs& args) {
-  check_no_forward_grad(op.name, {&x});
   std::shared_ptr<UnaryBackwardNode> node;
   if (torch::autograd::compute_requires_grad(x)) {
     node = make_node<UnaryBackwardNode>();
@@ -173,12 +212,13 @@ Tensor unary(const UnaryOp& op, const Tensor& x, const OpArgs& args) {
     torch::autograd::set_history(y, node);
     if (op.saves_output) node->saved = SavedVariable(y, /*is_output=*/true);
   }
+  const Tensor x_tangent = tangent(x);
+  if (x_tangent.defined()) set_tangent(y, unary_jvp(op, x_tangent, primal(x), y, args));
   return y;
 }
 
 Tensor unary_backward(const UnaryOp& op, const Tensor& grad, const Tensor& saved,
                       const OpArgs& args) {
-  check_no_forward_grad(op.name, {&grad, &saved});
   std::shared_ptr<UnaryBackwardBackwardNode> node;
   if (torch::autograd::compute_requires_grad(grad, saved)) {
     node = make_node<UnaryBackwardBackwardNode>();
@@ -190,6 +230,18 @@ Tensor unary_backward(const UnaryOp& op, const Tensor& grad, const Tensor& saved
   }
   Tensor grad_input = below_autograd([&] { return op.backward(grad, saved, args); });
   if (node) torch::autograd::set_history(grad_input, node);
+  // Tangent: linear in grad (the backward op itself), and through saved the second derivative,
+  // which is symmetric: the second-derivative op's saved-tensor output with the tangent for gg.
+  const Tensor grad_tangent = tangent(grad), saved_tangent = tangent(saved);
+  if (grad_tangent.defined() || saved_tangent.defined()) {
+    const Tensor grad_p = primal(grad), saved_p = primal(saved);
+    Tensor t;
+    if (grad_tangent.defined()) t = op.backward(grad_tangent, saved_p, args);
+    if (saved_tangent.defined()) {
+      t = sum_defined(t, std::get<1>(op.backward_backward(saved_tangent, grad_p, saved_p, args)));
+    }
+    set_tangent(grad_input, t);
+  }
   return grad_input;
 }
 
@@ -204,7 +256,6 @@ TensorPair unary_backward_backward(const UnaryOp& op, const Tensor& grad_grad_in
 }
 
 Tensor gated(const GatedOp& op, const Tensor& gate, const Tensor& up, const OpArgs& args) {
-  check_no_forward_grad(op.name, {&gate, &up});
   std::shared_ptr<GatedBackwardNode> node;
   if (torch::autograd::compute_requires_grad(gate, up)) {
     node = make_node<GatedBackwardNode>();
@@ -216,12 +267,15 @@ Tensor gated(const GatedOp& op, const Tensor& gate, const Tensor& up, const OpAr
   }
   Tensor out = below_autograd([&] { return op.forward(gate, up, args); });
   if (node) torch::autograd::set_history(out, node);
+  const Tensor gate_tangent = tangent(gate), up_tangent = tangent(up);
+  if (gate_tangent.defined() || up_tangent.defined()) {
+    set_tangent(out, gated_jvp(op, gate_tangent, up_tangent, primal(gate), primal(up), args));
+  }
   return out;
 }
 
 TensorPair gated_backward(const GatedOp& op, const Tensor& grad, const Tensor& gate,
                           const Tensor& up, const OpArgs& args) {
-  check_no_forward_grad(op.name, {&grad, &gate, &up});
   std::shared_ptr<GatedBackwardBackwardNode> node;
   if (torch::autograd::compute_requires_grad(grad, gate, up)) {
     node = make_node<GatedBackwardBackwardNode>();
@@ -236,6 +290,23 @@ TensorPair gated_backward(const GatedOp& op, const Tensor& grad, const Tensor& g
   if (node) {
     torch::autograd::set_history(std::get<0>(result), node);
     torch::autograd::set_history(std::get<1>(result), node);
+  }
+  // Tangents: linear in grad; through gate and up the (symmetric) second derivatives, i.e. the
+  // second-derivative op's gate and up outputs with the tangents for gg_gate and gg_up.
+  const Tensor grad_t = tangent(grad), gate_t = tangent(gate), up_t = tangent(up);
+  if (grad_t.defined() || gate_t.defined() || up_t.defined()) {
+    const Tensor grad_p = primal(grad), gate_p = primal(gate), up_p = primal(up);
+    Tensor t_gate, t_up;
+    if (grad_t.defined()) std::tie(t_gate, t_up) = op.backward(grad_t, gate_p, up_p, args);
+    if (gate_t.defined() || up_t.defined()) {
+      const auto second = op.backward_backward(gate_t.defined() ? gate_t : at::zeros_like(gate_p),
+                                               up_t.defined() ? up_t : at::zeros_like(up_p),
+                                               grad_p, gate_p, up_p, args);
+      t_gate = sum_defined(t_gate, std::get<1>(second));
+      t_up = sum_defined(t_up, std::get<2>(second));
+    }
+    set_tangent(std::get<0>(result), t_gate);
+    set_tangent(std::get<1>(result), t_up);
   }
   return result;
 }

@@ -39,6 +39,9 @@ struct UnaryOp {
   at::Tensor (*backward)(const at::Tensor& grad, const at::Tensor& saved, const OpArgs&);
   TensorPair (*backward_backward)(const at::Tensor& grad_grad_input, const at::Tensor& grad,
                                   const at::Tensor& saved, const OpArgs&);
+  // Forward-mode AD: the output's tangent given x's (f'(x) tangent). nullptr: backward(tangent,
+  // saved), right for element-wise ops; packed ops split x and the tangent into gate and up.
+  at::Tensor (*jvp)(const at::Tensor& tangent, const at::Tensor& x, const OpArgs&) = nullptr;
 };
 
 // The same for a gated op f(gate) * up.
@@ -52,7 +55,17 @@ struct GatedOp {
                                     const at::Tensor& gate, const at::Tensor& up, const OpArgs&);
 };
 
-// The Autograd kernels.
+// A packed op's gate and up (views of x): its halves along dim, or its even and odd elements.
+TensorPair packed_parts(const at::Tensor& x, const OpArgs& args);
+// The tangent of f(gate) * u(up) given the tangents of gate and up, from the gated backward op:
+// f'(gate) u(up) t_gate + f(gate) u'(up) t_up.
+at::Tensor gated_jvp(const GatedOp& op, const at::Tensor& gate_tangent,
+                     const at::Tensor& up_tangent, const at::Tensor& gate, const at::Tensor& up,
+                     const OpArgs& args);
+
+// The Autograd kernels. Each also propagates forward-mode tangents (dual tensors, torch.func.jvp)
+// with the op's own derivatives: the forward op's through its backward op, the backward op's
+// through its second-derivative op (by the symmetry of second derivatives).
 at::Tensor unary(const UnaryOp& op, const at::Tensor& x, const OpArgs& args);
 at::Tensor unary_backward(const UnaryOp& op, const at::Tensor& grad, const at::Tensor& saved,
                           const OpArgs& args);

@@ -1,5 +1,7 @@
 #include "frontend.h"
 
+#include <algorithm>
+
 namespace torchact {
 namespace frontend {
 namespace {
@@ -53,9 +55,65 @@ void check_pair(const Spec& spec, const char* a_name, const at::Tensor& a, const
 // (torch.compile's dynamic shapes, fake tensors); on CPU and CUDA they are plain integers.
 at::Tensor empty_like_sizes(const at::Tensor& t) { return at::empty_symint(t.sym_sizes(), t.options()); }
 
-// A contiguous tensor as the one-row 2-D layout the gated kernels take.
-at::Tensor as_one_row(const at::Tensor& t) {
-  return t.contiguous().view_symint({c10::SymInt(1), t.sym_numel()});
+// ---- Layouts ----------------------------------------------------------------------------------
+// The kernels run over memory: an element-wise op's tensors share one layout and the backend sees
+// them as one flat row. That layout is the leading input's (x, the saved tensor, gate) when it is
+// dense (no gaps, no overlaps: contiguous, channels_last, permuted, transposed): the outputs get its
+// strides (empty_like), as ATen's element-wise ops do, and an input with other strides is copied
+// into them. A leading input with gaps or overlaps (a slice with steps, an expanded view) is copied
+// contiguous first. Gated ops also take gate and up as rows of a larger tensor without copying
+// them (torch.chunk(x, 2, -1)'s halves), with contiguous outputs.
+
+// t itself if dense, else a contiguous copy.
+at::Tensor dense(const at::Tensor& t) {
+  return t.is_non_overlapping_and_dense() ? t : t.contiguous();
+}
+
+// t in the layout of `like` (dense): itself when it has like's strides and is dense, else a copy.
+at::Tensor in_layout_of(const at::Tensor& t, const at::Tensor& like) {
+  if (t.sym_strides() == like.sym_strides() && t.is_non_overlapping_and_dense()) return t;
+  return at::empty_like(like).copy_(t);
+}
+
+// A dense tensor as [1, numel] over its memory (only for real tensors: the backend's view).
+at::Tensor flat_row(const at::Tensor& t) { return t.as_strided({1, t.numel()}, {t.numel(), 1}); }
+
+// Whether t is rows with contiguous elements (its last dim) whose other dims collapse into one
+// stride, as torch.chunk(x, 2, -1)'s halves are; SymInt-aware, so the Meta kernels decide alike.
+bool is_rows(const at::Tensor& t) {
+  const int64_t d = t.dim();
+  if (d < 2 || (t.sym_stride(d - 1) != 1 && t.sym_size(d - 1) != 1)) return false;
+  for (int64_t i = 0; i + 2 < d; ++i) {
+    if (t.sym_size(i) != 1 && t.sym_stride(i) != t.sym_stride(i + 1) * t.sym_size(i + 1)) {
+      return false;
+    }
+  }
+  return true;
+}
+// Such a t (real, not meta) as [rows, row_len].
+at::Tensor as_rows(const at::Tensor& t) {
+  const int64_t d = t.dim(), row_len = t.size(d - 1);
+  return t.as_strided({t.numel() / std::max<int64_t>(row_len, 1), row_len}, {t.stride(d - 2), 1});
+}
+
+// The gated ops' layout: dense in gate's layout (the element-wise rule above), or, when gate is
+// not dense but gate and up are rows of larger tensors, those rows as they are, with contiguous
+// outputs. Every other tensor of the call (grad_output, ...) has gate's shape.
+struct GatedLayout {
+  bool rows;
+  at::Tensor like;  // dense mode: what the outputs are allocated like
+  at::Tensor empty(const at::Tensor& gate) const {
+    return rows ? empty_like_sizes(gate) : at::empty_like(like);
+  }
+  at::Tensor input(const at::Tensor& t) const {  // t ready for view()
+    if (rows) return is_rows(t) ? t : t.contiguous();
+    return in_layout_of(t, like);
+  }
+  at::Tensor view(const at::Tensor& t) const { return rows ? as_rows(t) : flat_row(t); }
+};
+GatedLayout gated_layout(const at::Tensor& gate, const at::Tensor& up) {
+  if (!gate.is_non_overlapping_and_dense() && is_rows(gate) && is_rows(up)) return {true, {}};
+  return {false, dense(gate)};
 }
 
 // A packed op's x: gate and up along dim, as halves [gate | up] or interleaved [g0, u0, g1, ...].
@@ -114,28 +172,32 @@ void check_packed_grad(const Spec& spec, const at::Tensor& grad, const at::Tenso
 
 at::Tensor forward(const Spec& spec, const at::Tensor& x) {
   check_tensor(spec, "input", x);
-  at::Tensor y = empty_like_sizes(x);
+  const at::Tensor xd = dense(x);
+  at::Tensor y = at::empty_like(xd);
   const Backend* backend = backend_for(spec, x);
-  if (backend != nullptr && x.numel() > 0) backend->forward(spec, x.contiguous(), y);
+  if (backend != nullptr && x.numel() > 0) backend->forward(spec, flat_row(xd), flat_row(y));
   return y;
 }
 
 at::Tensor backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& saved) {
   check_pair(spec, "grad_output", grad, "saved tensor", saved);
-  at::Tensor grad_input = empty_like_sizes(saved);
+  const at::Tensor sd = dense(saved);
+  at::Tensor grad_input = at::empty_like(sd);
   const Backend* backend = backend_for(spec, saved);
   if (backend != nullptr && saved.numel() > 0) {
-    backend->backward(spec, grad.contiguous(), saved.contiguous(), grad_input);
+    backend->backward(spec, flat_row(in_layout_of(grad, sd)), flat_row(sd), flat_row(grad_input));
   }
   return grad_input;
 }
 
 at::Tensor gated_forward(const Spec& spec, const at::Tensor& gate, const at::Tensor& up) {
   check_pair(spec, "gate", gate, "up", up);
-  at::Tensor out = empty_like_sizes(gate);
+  const GatedLayout layout = gated_layout(gate, up);
+  at::Tensor out = layout.empty(gate);
   const Backend* backend = backend_for(spec, gate);
   if (backend != nullptr && gate.numel() > 0) {
-    backend->gated_forward(spec, as_one_row(gate), as_one_row(up), as_one_row(out));
+    backend->gated_forward(spec, layout.view(layout.input(gate)), layout.view(layout.input(up)),
+                           layout.view(out));
   }
   return out;
 }
@@ -144,12 +206,14 @@ std::tuple<at::Tensor, at::Tensor> gated_backward(const Spec& spec, const at::Te
                                                   const at::Tensor& gate, const at::Tensor& up) {
   check_pair(spec, "gate", gate, "up", up);
   check_pair(spec, "grad_output", grad, "gate", gate);
-  at::Tensor grad_gate = empty_like_sizes(gate);
-  at::Tensor grad_up = empty_like_sizes(up);
+  const GatedLayout layout = gated_layout(gate, up);
+  at::Tensor grad_gate = layout.empty(gate);
+  at::Tensor grad_up = layout.empty(gate);
   const Backend* backend = backend_for(spec, gate);
   if (backend != nullptr && gate.numel() > 0) {
-    backend->gated_backward(spec, as_one_row(grad), as_one_row(gate), as_one_row(up),
-                            as_one_row(grad_gate), as_one_row(grad_up));
+    backend->gated_backward(spec, layout.view(layout.input(grad)), layout.view(layout.input(gate)),
+                            layout.view(layout.input(up)), layout.view(grad_gate),
+                            layout.view(grad_up));
   }
   return std::make_tuple(grad_gate, grad_up);
 }
@@ -187,12 +251,14 @@ std::tuple<at::Tensor, at::Tensor> backward_backward(const Spec& spec,
                                                      const at::Tensor& saved) {
   check_pair(spec, "grad_output", grad, "saved tensor", saved);
   check_pair(spec, "grad_grad_input", grad_grad_input, "saved tensor", saved);
-  at::Tensor grad_grad = empty_like_sizes(saved);
-  at::Tensor grad_saved = empty_like_sizes(saved);
+  const at::Tensor sd = dense(saved);
+  at::Tensor grad_grad = at::empty_like(sd);
+  at::Tensor grad_saved = at::empty_like(sd);
   const Backend* backend = backend_for(spec, saved);
   if (backend != nullptr && saved.numel() > 0) {
-    backend->backward_backward(spec, grad_grad_input.contiguous(), grad.contiguous(),
-                               saved.contiguous(), grad_grad, grad_saved);
+    backend->backward_backward(spec, flat_row(in_layout_of(grad_grad_input, sd)),
+                               flat_row(in_layout_of(grad, sd)), flat_row(sd),
+                               flat_row(grad_grad), flat_row(grad_saved));
   }
   return std::make_tuple(grad_grad, grad_saved);
 }
@@ -204,15 +270,16 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> gated_backward_backward(
   check_pair(spec, "grad_output", grad, "gate", gate);
   check_pair(spec, "grad_grad_gate", grad_grad_gate, "gate", gate);
   check_pair(spec, "grad_grad_up", grad_grad_up, "gate", gate);
-  at::Tensor grad_grad = empty_like_sizes(gate);
-  at::Tensor grad_gate = empty_like_sizes(gate);
-  at::Tensor grad_up = empty_like_sizes(gate);
+  const GatedLayout layout = gated_layout(gate, up);
+  at::Tensor grad_grad = layout.empty(gate);
+  at::Tensor grad_gate = layout.empty(gate);
+  at::Tensor grad_up = layout.empty(gate);
   const Backend* backend = backend_for(spec, gate);
   if (backend != nullptr && gate.numel() > 0) {
-    backend->gated_backward_backward(spec, as_one_row(grad_grad_gate), as_one_row(grad_grad_up),
-                                     as_one_row(grad), as_one_row(gate), as_one_row(up),
-                                     as_one_row(grad_grad), as_one_row(grad_gate),
-                                     as_one_row(grad_up));
+    const auto in = [&](const at::Tensor& t) { return layout.view(layout.input(t)); };
+    backend->gated_backward_backward(spec, in(grad_grad_gate), in(grad_grad_up), in(grad),
+                                     in(gate), in(up), layout.view(grad_grad),
+                                     layout.view(grad_gate), layout.view(grad_up));
   }
   return std::make_tuple(grad_grad, grad_gate, grad_up);
 }

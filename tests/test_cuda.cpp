@@ -4,6 +4,11 @@
 #include <gtest/gtest.h>
 
 #include "op_table.h"
+#if defined(TORCHACT_TESTS_WITH_CUDA)  // built against a CUDA LibTorch with a CUDA toolkit
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+#define TORCHACT_TEST_HAS_CUDA_STREAMS 1
+#endif
 #include "torchact/testing/gradcheck.h"
 
 namespace torchact_test {
@@ -122,6 +127,79 @@ TEST(Cuda, BFloat16PastTwoTo31Elements) {
     EXPECT_NEAR(dx[i].item<double>(), v * s * (1 + v * (1 - s)), 3e-2 * std::abs(v) + 1e-5)
         << "backward at " << i;
   }
+}
+
+// CUDA against torchact's CPU kernels (bit-close: the same math structs) for the launch paths
+// that matter: 16-byte vector loads on packed halves (inner sizes 32 and 14336, several rows),
+// interleaved gate and up (element steps of 2), more rows than a grid's y dimension (65535), an
+// unaligned unary input (x.view(-1)[1:]), and a second stream.
+void expect_cuda_matches_cpu(const std::function<Tensor(const Tensor&)>& f, const Tensor& x_cpu,
+                             const std::string& what) {
+  const Tensor x = x_cpu.detach().clone().requires_grad_(true);
+  const Tensor xc = x_cpu.detach().cuda().requires_grad_(true);
+  const Tensor y = f(x), yc = f(xc);
+  const Tensor g = torch::randn(y.sizes(), at::kDouble).to(y.scalar_type());
+  y.backward(g);
+  yc.backward(g.cuda());
+  const Tolerance tol = tolerance(x_cpu.scalar_type());
+  EXPECT_EQ(mismatch(yc.cpu(), y, tol), "") << what << ": forward";
+  EXPECT_EQ(mismatch(xc.grad().cpu(), x.grad(), tol), "") << what << ": gradient";
+}
+
+TEST(Cuda, PackedVectorAndInterleavedPaths) {
+  SKIP_WITHOUT_CUDA();
+  torch::manual_seed(21);
+  for (const auto dtype : {at::kBFloat16, at::kHalf, at::kFloat}) {
+    for (const int64_t inner : {32, 14336}) {
+      const Tensor x = (torch::randn({3, 2 * inner}) * 3).to(dtype);
+      for (const bool interleaved : {false, true}) {
+        expect_cuda_matches_cpu([&](const Tensor& t) { return torchact::swiglu_packed(t, -1, interleaved); },
+                                x, "swiglu_packed " + dtype_name(dtype) + " inner " + std::to_string(inner) +
+                                       (interleaved ? " interleaved" : " halves"));
+        expect_cuda_matches_cpu(
+            [&](const Tensor& t) { return torchact::swiglu_oai_packed(t, -1, interleaved); }, x,
+            "swiglu_oai_packed " + dtype_name(dtype) + (interleaved ? " interleaved" : " halves"));
+      }
+    }
+  }
+  // gate and up along a middle dim, interleaved with an inner size > 1: rows of contiguous pairs.
+  const Tensor x = torch::randn({4, 6, 8});
+  expect_cuda_matches_cpu([](const Tensor& t) { return torchact::geglu_packed(t, 1, true, "tanh"); }, x,
+                          "geglu_packed dim 1 interleaved");
+}
+
+TEST(Cuda, MoreRowsThanTheGridHas) {
+  SKIP_WITHOUT_CUDA();
+  const Tensor x = torch::randn({70000, 2 * 8}).to(at::kBFloat16);  // 70000 rows > 65535
+  expect_cuda_matches_cpu([](const Tensor& t) { return torchact::swiglu_packed(t); }, x,
+                          "swiglu_packed, 70000 rows");
+}
+
+TEST(Cuda, MisalignedUnaryInput) {
+  SKIP_WITHOUT_CUDA();
+  for (const auto dtype : {at::kBFloat16, at::kFloat, at::kDouble}) {
+    const Tensor base = torch::randn({4099}).to(dtype);
+    expect_cuda_matches_cpu([](const Tensor& t) { return torchact::gelu(t.view(-1).slice(0, 1)); },
+                            base, "gelu of x[1:] " + dtype_name(dtype));
+  }
+}
+
+TEST(Cuda, SecondStream) {
+  SKIP_WITHOUT_CUDA();
+#if !defined(TORCHACT_TEST_HAS_CUDA_STREAMS)
+  GTEST_SKIP() << "LibTorch without CUDA headers";
+#else
+  const Tensor x = torch::randn({1 << 20}, torch::kCUDA);
+  const Tensor expected = torchact::silu(x);
+  auto stream = c10::cuda::getStreamFromPool();
+  Tensor y;
+  {
+    c10::cuda::CUDAStreamGuard guard(stream);
+    y = torchact::silu(x);  // launched on `stream`
+    stream.synchronize();
+  }
+  EXPECT_TRUE(torch::equal(y, expected));
+#endif
 }
 
 TEST(Cuda, SecondGpuIndex) {

@@ -346,3 +346,33 @@ def test_import_with_another_torch_gives_a_clear_error(tmp_path):
     assert "ImportError" in result.stderr
     assert "PyTorch 1.2.3" in result.stderr and f"PyTorch {torch.__version__}" in result.stderr
     assert "undefined symbol" not in result.stderr
+
+
+@pytest.mark.skipif(not hasattr(torch.library, "register_vmap"), reason="torch.vmap rules need PyTorch >= 2.4")
+@pytest.mark.parametrize("call", [
+    lambda x: torchact.silu(x),
+    lambda x: torchact.gelu(x, "tanh"),
+    lambda x: torchact.swiglu(x, x.flip(-1)),
+    lambda x: torchact.swiglu_oai_packed(x, -1, True),
+    lambda x: torchact.geglu_packed(x, 0),
+    lambda x: torch.func.grad(lambda t: torchact.mish(t).sum())(x),
+], ids=["silu", "gelu_tanh", "swiglu", "swiglu_oai_packed_interleaved", "geglu_packed_dim0", "grad_mish"])
+def test_vmap_is_one_call_on_the_batch(call):
+    """vmap over 512 rows calls each torchact op once on the whole batch (the batching rules), not
+    once per row (PyTorch's fallback), and gives the per-row results."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class CountTorchact(TorchDispatchMode):
+        calls = 0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            if func.namespace == "torchact":
+                CountTorchact.calls += 1
+            return func(*args, **(kwargs or {}))
+
+    x = torch.randn(512, 6, 8, dtype=torch.float64)
+    expected = torch.stack([call(row) for row in x])
+    with CountTorchact():
+        out = torch.vmap(call)(x)
+    torch.testing.assert_close(out, expected)
+    assert CountTorchact.calls <= 2, f"{CountTorchact.calls} torchact calls for a batch of 512"
