@@ -23,7 +23,8 @@ def _rule(op, dim_index):
         for i, (arg, in_dim) in enumerate(zip(args, in_dims)):
             if isinstance(arg, torch.Tensor):
                 args[i] = _batched_first(arg, in_dim, info.batch_size)
-        if dim_index is not None and args[dim_index] >= 0:
+        # (The dispatcher leaves out arguments equal to their defaults: dim=-1 needs no shift.)
+        if dim_index is not None and dim_index < len(args) and args[dim_index] >= 0:
             args[dim_index] += 1  # the logical dim, past the batch dim
         out = op(*args, **kwargs)
         return out, (tuple(0 for _ in out) if isinstance(out, tuple) else 0)
