@@ -78,22 +78,33 @@ at::Tensor in_layout_of(const at::Tensor& t, const at::Tensor& like) {
 // A dense tensor as [1, numel] over its memory (only for real tensors: the backend's view).
 at::Tensor flat_row(const at::Tensor& t) { return t.as_strided({1, t.numel()}, {t.numel(), 1}); }
 
+// The innermost dim before the last whose size is not 1, or -1: size-1 dims have arbitrary strides
+// and take no part in the layout.
+int64_t innermost_outer_dim(const at::Tensor& t) {
+  for (int64_t i = t.dim() - 2; i >= 0; --i) {
+    if (t.sym_size(i) != 1) return i;
+  }
+  return -1;
+}
+
 // Whether t is rows with contiguous elements (its last dim) whose other dims collapse into one
 // stride, as torch.chunk(x, 2, -1)'s halves are; SymInt-aware, so the Meta kernels decide alike.
 bool is_rows(const at::Tensor& t) {
   const int64_t d = t.dim();
   if (d < 2 || (t.sym_stride(d - 1) != 1 && t.sym_size(d - 1) != 1)) return false;
-  for (int64_t i = 0; i + 2 < d; ++i) {
-    if (t.sym_size(i) != 1 && t.sym_stride(i) != t.sym_stride(i + 1) * t.sym_size(i + 1)) {
-      return false;
-    }
+  int64_t inner = innermost_outer_dim(t);
+  for (int64_t i = inner - 1; i >= 0; --i) {
+    if (t.sym_size(i) == 1) continue;
+    if (t.sym_stride(i) != t.sym_stride(inner) * t.sym_size(inner)) return false;
+    inner = i;
   }
   return true;
 }
 // Such a t (real, not meta) as [rows, row_len].
 at::Tensor as_rows(const at::Tensor& t) {
-  const int64_t d = t.dim(), row_len = t.size(d - 1);
-  return t.as_strided({t.numel() / std::max<int64_t>(row_len, 1), row_len}, {t.stride(d - 2), 1});
+  const int64_t row_len = t.size(-1), outer = innermost_outer_dim(t);
+  const int64_t row_stride = outer < 0 ? row_len : t.stride(outer);
+  return t.as_strided({t.numel() / std::max<int64_t>(row_len, 1), row_len}, {row_stride, 1});
 }
 
 // The gated ops' layout: dense in gate's layout (the element-wise rule above), or, when gate is

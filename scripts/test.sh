@@ -71,6 +71,13 @@ package_tests() {
 # to check that (the default build compiles for Ampere and Hopper, plus PTX).
 pypi_cuda_arch=(-DTORCH_CUDA_ARCH_LIST=9.0)
 
+# Each step's start, as time since the script began (CI keeps the whole run under 35 minutes).
+step() { echo "=== $* [$((SECONDS / 60))m$((SECONDS % 60))s]"; }
+
+# Ninja where installed (a fresh build tree only: CMake keeps a tree's generator).
+generator=()
+command -v ninja >/dev/null && generator=(-G Ninja)
+
 mkdir -p build
 status=0
 summaries=()
@@ -93,8 +100,10 @@ for leg in "${legs[@]}"; do
             -DTORCHACT_CPU_ISAS=baseline "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG") ;;
     *) echo "unknown leg '$leg' (debian, pypi, asan)"; exit 2 ;;
   esac
-  echo "=== $leg: configure and build ($build)"
-  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" "${args[@]}" > "$build.configure.log" 2>&1 ||
+  step "$leg: configure and build ($build)"
+  gen=()
+  [ -f "$build/CMakeCache.txt" ] || gen=("${generator[@]}")
+  cmake -S . -B "$build" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" "${args[@]}" > "$build.configure.log" 2>&1 ||
     { cat "$build.configure.log"; exit 1; }
   grep -E "^-- torchact" "$build.configure.log" || true
   if ! cmake --build "$build" -j "$jobs" > "$build.build.log" 2>&1; then
@@ -103,7 +112,7 @@ for leg in "${legs[@]}"; do
     exit 1
   fi
   grep -E "warning" "$build.build.log" | head -20 || true
-  echo "=== $leg: test"
+  step "$leg: test"
   rm -rf "$build/test-results"
   if [ "$leg" = asan ]; then
     # Python cannot load an ASan library without preloading the runtime; the large-input test
@@ -115,7 +124,7 @@ for leg in "${legs[@]}"; do
        ctest --output-on-failure -R "^cpp_tests$|example") || status=1
   else
     (cd "$build" && ctest --output-on-failure -j 2) || status=1
-    echo "=== $leg: Python package (pip install ., tests/package)"
+    step "$leg: Python package (pip install ., tests/package)"
     if [ "$leg" = debian ]; then package_tests debian "$build" /usr/bin/python3 OFF || status=1
     else package_tests pypi "$build" "$venv/bin/python" "$cuda" || status=1; fi
   fi
@@ -123,7 +132,7 @@ for leg in "${legs[@]}"; do
   summaries+=("    $leg: CUDA kernels $(sed -n 's/^cuda_kernels=//p' "$build/torchact_build.txt")")
 done
 
-echo "=== summary"
+step summary
 for s in "${summaries[@]}"; do echo "$s"; done
 python3 scripts/summarize_tests.py --total "${legs[@]/#/build/}"
 exit $status

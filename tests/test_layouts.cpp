@@ -93,4 +93,44 @@ TEST(Layouts, GatedOpsTakeChunkHalvesAndMixedLayouts) {
 }
 
 }  // namespace
+// Views whose size-1 dims carry strides unlike their neighbours' (slices with steps, chunks of
+// tensors with size-1 dims): a gated op takes them as rows only when the dims of size > 1 collapse,
+// at the stride of those dims. (Found by the randomized test: the row stride was read off a size-1
+// dim.)
+struct StridedView {
+  std::string name;
+  std::vector<int64_t> base_sizes;
+  std::function<Tensor(const Tensor&)> make;
+};
+
+TEST(Layouts, GatedOpsOnViewsWithSizeOneDims) {
+  const std::vector<StridedView> views = {
+      {"slice_step3_trailing_ones", {2, 3, 1, 1}, [](const Tensor& t) { return t.slice(1, 0, 3, 3); }},
+      {"slice_step2_inner_rows", {2, 2, 3, 3}, [](const Tensor& t) { return t.slice(1, 0, 2, 2); }},
+      {"slice_step2_row_of_five", {2, 2, 1, 5}, [](const Tensor& t) { return t.slice(1, 0, 2, 2); }},
+      {"slice_step3_many_rows", {8, 3, 1, 1}, [](const Tensor& t) { return t.slice(1, 0, 3, 3); }},
+      {"chunk_with_size_one_middle", {4, 1, 16}, [](const Tensor& t) { return t.chunk(2, -1)[0]; }},
+      {"chunk_of_transposed_one", {1, 3, 16}, [](const Tensor& t) { return t.transpose(0, 1).chunk(2, -1)[1]; }},
+  };
+  for (const auto& view : views) {
+    SCOPED_TRACE(view.name);
+    torch::manual_seed(7);
+    Inputs ours, ref;
+    for (int i = 0; i < 2; ++i) {
+      const Tensor base = torch::randn(view.base_sizes, at::kDouble) * 3;
+      ours.push_back(base.clone().requires_grad_(true));
+      ref.push_back(base.clone().requires_grad_(true));
+    }
+    const Tensor out = torchact::swiglu(view.make(ours[0]), view.make(ours[1]));
+    const Tensor expected = torch::silu(view.make(ref[0])) * view.make(ref[1]);
+    EXPECT_EQ(mismatch(out, expected, tolerance(at::kDouble)), "") << "forward";
+    const Tensor g = torch::randn(out.sizes(), at::kDouble);
+    out.backward(g);
+    expected.backward(g);
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_EQ(mismatch(ours[i].grad(), ref[i].grad(), tolerance(at::kDouble)), "") << "gradient of input " << i;
+    }
+  }
+}
+
 }  // namespace torchact_test
