@@ -15,13 +15,14 @@ from . import _library
 
 _library.load()
 
-from . import _vmap, functional, nn, testing  # noqa: E402  (need the ops loaded)
+from . import _dtensor, _vmap, functional, nn, testing  # noqa: E402  (need the ops loaded)
 from ._build_info import VERSION as __version__  # noqa: E402
 from ._build_info import TORCH_VERSION as built_with_torch, WITH_CUDA as built_with_cuda  # noqa: E402
 from .functional import *  # noqa: E402,F401,F403  (torchact.silu, ...: one per op of the list)
 
 library_path = _library.LIBRARY_PATH
 _vmap.register()  # torch.vmap: one call per batch, not one per sample (PyTorch >= 2.4)
+_dtensor.register()  # DTensor sharding strategies, once torch.distributed.tensor is imported
 
 if not built_with_cuda and torch.cuda.is_available():
     import warnings
