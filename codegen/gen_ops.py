@@ -22,6 +22,8 @@ them, as in ATen):
               Tensor gate, Tensor up, PARAMS) -> (Tensor, Tensor, Tensor)
           name_packed(Tensor x, int dim=-1, PARAMS) -> Tensor, and its backward ops as for unary
           ops with `Tensor x, int dim` for the saved tensor
+  in place  name_(Tensor(a!) self, PARAMS) -> Tensor(a!)   (unary ops marked in the list; its
+          CPU/CUDA/Meta kernels, its autograd, and a Functionalize kernel for torch.compile)
 """
 import os
 import re
@@ -60,6 +62,7 @@ class Op:
     params: List[Param]      # the non-tensor arguments, in schema order
     structs: List[tuple]     # [(approximate value or None, math struct)]
     saved: str               # unary: "output" or "self"
+    inplace: Optional[str]   # the in-place variant's name (unary ops), or None
     doc: str
     kernels: List[str] = field(default_factory=list)  # kernel ids, one per struct
 
@@ -96,9 +99,9 @@ def parse_op_list(path):
             continue
         where = f"{path}:{number}"
         columns = [c.strip() for c in line.split("|")]
-        if len(columns) != 4:
-            raise ValueError(f"{where}: expected 4 columns separated by |, got {len(columns)}")
-        schema, math, backward, doc = columns
+        if len(columns) != 5:
+            raise ValueError(f"{where}: expected 5 columns separated by |, got {len(columns)}")
+        schema, math, backward, inplace, doc = columns
         name, tensors, params = parse_schema(schema)
         if tensors == ["self"]:
             family = "unary"
@@ -115,6 +118,9 @@ def parse_op_list(path):
                              "its packed op's dim stays the first positional one")
         if len([p for p in params if p.type == "float"]) > 3:
             raise ValueError(f"{where}: at most three float parameters (math::Params)")
+        inplace = None if inplace == "-" else inplace
+        if inplace is not None and (family != "unary" or inplace != name + "_"):
+            raise ValueError(f"{where}: the in-place variant of a unary op is `{name}_` (or `-`)")
         structs = []
         for item in math.split():
             value, _, struct = item.rpartition("=")
@@ -129,7 +135,7 @@ def parse_op_list(path):
                                  f"first: {choice[0].default[1:-1]}=Struct other=Struct")
         elif len(structs) != 1 or structs[0][0] is not None:
             raise ValueError(f"{where}: one math struct (several only with str approximate)")
-        op = Op(name, family, params, structs, backward if family == "unary" else "", doc)
+        op = Op(name, family, params, structs, backward if family == "unary" else "", inplace, doc)
         op.kernels = [name if value is None or i == 0 else f"{name}_{value}"
                       for i, (value, _) in enumerate(structs)]
         ops.append(op)
@@ -159,12 +165,13 @@ def schemas(op):
     n = op.name
     if op.family == "unary":
         s = op.saved
+        inplace = [(op.inplace, f"{op.inplace}(Tensor(a!) self{fw}) -> Tensor(a!)")] if op.inplace else []
         return [
             (n, f"{n}(Tensor self{fw}) -> Tensor"),
             (f"{n}_backward", f"{n}_backward(Tensor grad_output, Tensor {s}{bw}) -> Tensor"),
             (f"{n}_backward_backward", f"{n}_backward_backward(Tensor grad_grad_input, "
                                        f"Tensor grad_output, Tensor {s}{bw}) -> (Tensor, Tensor)"),
-        ]
+        ] + inplace
     # The packed op's dim is positional; the op's own parameters keep their kind.
     pfw = param_list(PACKED + op.params, False)
     pbw = param_list(PACKED + op.params, True)
@@ -219,13 +226,18 @@ class CppFunction:
     params: List[Param]
     backward: bool          # backward-op parameter convention
     doc: str = ""
+    mutable: bool = False   # an in-place op: at::Tensor& f(at::Tensor& self, ...)
+
+    @property
+    def tensor_type(self):
+        return "at::Tensor&" if self.mutable else "const at::Tensor&"
 
     def signature(self, defaults):
-        tensors = ", ".join(f"const at::Tensor& {t}" for t in self.tensors)
+        tensors = ", ".join(f"{self.tensor_type} {t}" for t in self.tensors)
         return f"{self.returns} {self.op}({tensors}{cpp_params(self.params, self.backward, defaults)})"
 
     def type(self):
-        tensors = ", ".join("const at::Tensor&" for _ in self.tensors)
+        tensors = ", ".join(self.tensor_type for _ in self.tensors)
         types = "".join(", " + CPP_TYPE[p.type] for p in self.params)
         return f"{self.returns}({tensors}{types})"
 
@@ -234,12 +246,14 @@ def api_functions(op):
     n, p = op.name, op.params
     if op.family == "unary":
         s = op.saved
+        inplace = [CppFunction(op.inplace, "at::Tensor&", ["self"], p, False,
+                               f"{n}, in place: self becomes {n}(self); returns self.", True)]
         return [
             CppFunction(n, "at::Tensor", ["self"], p, False, op.doc),
             CppFunction(f"{n}_backward", "at::Tensor", ["grad_output", s], p, True),
             CppFunction(f"{n}_backward_backward", "TensorPair",
                         ["grad_grad_input", "grad_output", s], p, True),
-        ]
+        ] + (inplace if op.inplace else [])
     return [
         CppFunction(n, "at::Tensor", ["gate", "up"], p, False, op.doc),
         CppFunction(f"{n}_backward", "TensorPair", ["grad_output", "gate", "up"], p, True),
@@ -333,8 +347,8 @@ def call_from_args(params):
     return "".join(", " + o for o in out)
 
 
-def lambda_params(tensors, params):
-    ts = ", ".join(f"const Tensor& {t}" for t in tensors)
+def lambda_params(tensors, params, mutable=False):
+    ts = ", ".join(f"{'Tensor&' if mutable else 'const Tensor&'} {t}" for t in tensors)
     return ts + "".join(f", {CPP_TYPE[p.type]} {p.name}" for p in params)
 
 
@@ -377,6 +391,11 @@ def gen_ops_cpp(ops):
                 out.append(f'  m.impl("{fn}", []({lambda_params(tensors, p)}) {{')
                 out.append(f"    return {body.format(spec=spec_expr(op, 'torchact::' + fn, p))};")
                 out.append("  });")
+            if op.inplace:
+                spec = spec_expr(op, "torchact::" + op.inplace, p)
+                out.append(f'  m.impl("{op.inplace}", []({lambda_params(["self"], p, True)}) -> Tensor& {{')
+                out.append(f"    return frontend::forward_({spec}, self);")
+                out.append("  });")
         else:
             calls = [
                 (n, ["gate", "up"], p, "frontend::gated_forward({spec}, gate, up)"),
@@ -411,13 +430,15 @@ def gen_ops_cpp(ops):
         a = call_from_args(p)
         A = "const OpArgs& a" if p else "const OpArgs&"  # unnamed where unused (-Wunused-parameter)
         if op.family == "unary":
+            inplace = (f"    /*jvp=*/nullptr, [](Tensor& x, {A}) -> Tensor& {{ return torchact::{op.inplace}(x{a}); }}"
+                       if op.inplace else None)
             out += [f"const autograd::UnaryOp k_{n}{{",
                     f'    "torchact::{n}", /*saves_output=*/{str(op.saved == "output").lower()},',
                     f"    [](const Tensor& x, {A}) {{ return torchact::{n}(x{a}); }},",
                     f"    [](const Tensor& g, const Tensor& s, {A}) {{ return torchact::{n}_backward(g, s{a}); }},",
                     f"    [](const Tensor& gg, const Tensor& g, const Tensor& s, {A}) {{",
                     f"      return torchact::{n}_backward_backward(gg, g, s{a});",
-                    "    }};"]
+                    "    }" + (",\n" + inplace if inplace else "") + "};"]
         else:
             pa = call_from_args(PACKED + p)
             out += [f"const autograd::GatedOp k_{n}{{",
@@ -445,9 +466,10 @@ def gen_ops_cpp(ops):
                     "    }};"]
     out += ["", "TORCH_LIBRARY_IMPL(torchact, Autograd, m) {"]
 
-    def autograd_impl(fn, tensors, params, call):
+    def autograd_impl(fn, tensors, params, call, mutable=False):
         fill = op_args_expr(params)
-        out.append(f'  m.impl("{fn}", []({lambda_params(tensors, params)}) {{')
+        ret = " -> Tensor&" if mutable else ""
+        out.append(f'  m.impl("{fn}", []({lambda_params(tensors, params, mutable)}){ret} {{')
         out.append(f"    OpArgs args; {fill}".rstrip())
         out.append(f"    return {call};")
         out.append("  });")
@@ -462,6 +484,8 @@ def gen_ops_cpp(ops):
             autograd_impl(f"{n}_backward_backward", ["grad_grad_input", "grad_output", s], p,
                           f"autograd::unary_backward_backward(k_{n}, grad_grad_input, grad_output, "
                           f"{s}, args)")
+            if op.inplace:
+                autograd_impl(op.inplace, ["self"], p, f"autograd::unary_(k_{n}, self, args)", True)
         else:
             autograd_impl(n, ["gate", "up"], p, f"autograd::gated(k_{n}, gate, up, args)")
             autograd_impl(f"{n}_backward", ["grad_output", "gate", "up"], p,
@@ -477,6 +501,15 @@ def gen_ops_cpp(ops):
             autograd_impl(f"{n}_packed_backward_backward", ["grad_grad_x", "grad_output", "x"], pp,
                           f"autograd::unary_backward_backward(k_{n}_packed, grad_grad_x, "
                           "grad_output, x, args)")
+    out += ["}", ""]
+
+    # Functionalization (torch.compile, torch.export): each in-place op as its out-of-place op.
+    out += ["// ---- Functionalize: an in-place op becomes its out-of-place op and a replacement ----",
+            "TORCH_LIBRARY_IMPL(torchact, Functionalize, m) {"]
+    for op in ops:
+        if op.inplace:
+            autograd_impl(op.inplace, ["self"], op.params,
+                          f"autograd::functionalize_(k_{op.name}, self, args)", True)
     out += ["}", "", "}  // namespace", "}  // namespace torchact", ""]
 
     # Each unary op's list entry says what its backward takes; the math struct must agree.
@@ -520,6 +553,12 @@ def gen_functional_py(ops):
         if op.family == "unary":
             body += py_function(op.name, ["input"], op.params, op.doc, ["input"])
             names.append(op.name)
+            if op.inplace:
+                body += py_function(op.inplace, ["input"], op.params,
+                                    f"{op.name}, in place: input becomes {op.name}(input); returns "
+                                    "input. Under autograd as torch's in-place ops: not on a leaf that "
+                                    "requires grad.", ["input"])
+                names.append(op.inplace)
         else:
             body += py_function(op.name, ["gate", "up"], op.params,
                                 op.doc + " gate and up have one shape.", ["gate", "up"])

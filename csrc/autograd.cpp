@@ -1,5 +1,7 @@
 #include "autograd.h"
 
+#include <ATen/FunctionalTensorWrapper.h>
+#include <torch/csrc/autograd/VariableTypeUtils.h>
 #include <torch/csrc/autograd/function.h>
 #include <torch/csrc/autograd/functions/utils.h>
 #include <torch/csrc/autograd/saved_variable.h>
@@ -215,6 +217,48 @@ Tensor unary(const UnaryOp& op, const Tensor& x, const OpArgs& args) {
   const Tensor x_tangent = tangent(x);
   if (x_tangent.defined()) set_tangent(y, unary_jvp(op, x_tangent, primal(x), y, args));
   return y;
+}
+
+Tensor& unary_(const UnaryOp& op, Tensor& self, const OpArgs& args) {
+  const bool requires_grad = torch::autograd::compute_requires_grad(self);
+  torch::autograd::check_inplace(self, requires_grad);
+  std::shared_ptr<UnaryBackwardNode> node;
+  if (requires_grad) {
+    node = make_node<UnaryBackwardNode>();
+    node->op = &op;
+    node->args = args;
+    node->set_next_edges(torch::autograd::collect_next_edges(self));
+    if (!op.saves_output) node->saved = SavedVariable(self.clone(), /*is_output=*/false);
+  }
+  // The tangent f'(x) t needs x: computed before x is overwritten, unless f' comes from the output.
+  const Tensor self_tangent = tangent(self);
+  Tensor new_tangent;
+  if (self_tangent.defined() && !op.saves_output) {
+    new_tangent = unary_jvp(op, self_tangent, primal(self).clone(), Tensor(), args);
+  }
+  below_autograd([&]() -> Tensor& { return op.forward_inplace(self, args); });
+  torch::autograd::increment_version(self);
+  if (node) {
+    torch::autograd::rebase_history(self, node);
+    if (op.saves_output) node->saved = SavedVariable(self, /*is_output=*/true, self.is_view());
+  }
+  if (self_tangent.defined()) {
+    if (op.saves_output) new_tangent = unary_jvp(op, self_tangent, Tensor(), primal(self), args);
+    self_tangent.copy_(new_tangent);
+  }
+  return self;
+}
+
+Tensor& functionalize_(const UnaryOp& op, Tensor& self, const OpArgs& args) {
+  namespace fn = at::functionalization::impl;
+  const c10::impl::ExcludeDispatchKeyGuard skip(c10::DispatchKeySet(c10::DispatchKey::Functionalize));
+  if (!fn::isFunctionalTensor(self)) return op.forward_inplace(self, args);
+  fn::sync(self);
+  const Tensor result = op.forward(fn::from_functional_tensor(self), args);
+  fn::replace_(self, result);
+  fn::commit_update(self);
+  fn::sync(self);
+  return self;
 }
 
 Tensor unary_backward(const UnaryOp& op, const Tensor& grad, const Tensor& saved,

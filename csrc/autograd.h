@@ -42,6 +42,8 @@ struct UnaryOp {
   // Forward-mode AD: the output's tangent given x's (f'(x) tangent). nullptr: backward(tangent,
   // saved), right for element-wise ops; packed ops split x and the tangent into gate and up.
   at::Tensor (*jvp)(const at::Tensor& tangent, const at::Tensor& x, const OpArgs&) = nullptr;
+  // The in-place variant (relu_, ...), where the op has one.
+  at::Tensor& (*forward_inplace)(at::Tensor& x, const OpArgs&) = nullptr;
 };
 
 // The same for a gated op f(gate) * up.
@@ -72,6 +74,15 @@ at::Tensor unary_backward(const UnaryOp& op, const at::Tensor& grad, const at::T
 TensorPair unary_backward_backward(const UnaryOp& op, const at::Tensor& grad_grad_input,
                                    const at::Tensor& grad, const at::Tensor& saved,
                                    const OpArgs& args);
+
+// An in-place op self = f(self), as PyTorch's in-place ops: refuses a leaf that requires grad,
+// bumps self's version, and rebases its history onto the op's Node (through CopySlices when self
+// is a view). The Node keeps self itself where the backward takes the output, else a copy of self
+// made before the op (the only extra memory). Tangents are updated in place.
+at::Tensor& unary_(const UnaryOp& op, at::Tensor& self, const OpArgs& args);
+// The Functionalize kernel of an in-place op: on a functional tensor (torch.compile, torch.export),
+// the out-of-place op's result replaces self's value, as PyTorch's generated kernels do.
+at::Tensor& functionalize_(const UnaryOp& op, at::Tensor& self, const OpArgs& args);
 
 at::Tensor gated(const GatedOp& op, const at::Tensor& gate, const at::Tensor& up,
                  const OpArgs& args);

@@ -1,5 +1,7 @@
 #include "frontend.h"
 
+#include <ATen/MemoryOverlap.h>
+
 #include <algorithm>
 
 namespace torchact {
@@ -188,6 +190,21 @@ at::Tensor forward(const Spec& spec, const at::Tensor& x) {
   const Backend* backend = backend_for(spec, x);
   if (backend != nullptr && x.numel() > 0) backend->forward(spec, flat_row(xd), flat_row(y));
   return y;
+}
+
+at::Tensor& forward_(const Spec& spec, at::Tensor& self) {
+  check_tensor(spec, "self", self);
+  TORCH_CHECK(at::has_internal_overlap(self) != at::MemOverlap::Yes, spec.op,
+              ": self has elements that share memory (e.g. an expanded tensor); an in-place op "
+              "cannot write it: call .clone() first");
+  const Backend* backend = backend_for(spec, self);
+  if (backend == nullptr || self.numel() == 0) return self;
+  if (self.is_non_overlapping_and_dense()) {
+    backend->forward(spec, flat_row(self), flat_row(self));  // element-wise: y[i] over x[i]
+  } else {
+    self.copy_(forward(spec, self));  // gaps between the elements: through a dense copy
+  }
+  return self;
 }
 
 at::Tensor backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& saved) {

@@ -10,6 +10,8 @@ namespace torchact {
 namespace frontend {
 
 at::Tensor forward(const Spec& spec, const at::Tensor& x);
+// In place: self = f(self), over self's memory (self must not have elements sharing memory).
+at::Tensor& forward_(const Spec& spec, at::Tensor& self);
 // `saved` is the op's output y for activations that save it (sigmoid, tanh, relu), else the input x.
 at::Tensor backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& saved);
 

@@ -185,6 +185,34 @@ inline const std::vector<OpCase>& op_table() {
   return table;
 }
 
+// The in-place variants (relu_, ...): each beside the row of op_table() whose out-of-place call it
+// must equal (same parameters), bit for bit, with the same gradients.
+struct InplaceCase {
+  std::string row;  // the row of op_table()
+  std::string op;   // the in-place op it calls, as named in error messages
+  std::function<Tensor&(Tensor&)> call;
+};
+
+inline const std::vector<InplaceCase>& inplace_table() {
+  static const std::vector<InplaceCase> table = {
+      {"sigmoid", "torchact::sigmoid_", [](Tensor& x) -> Tensor& { return torchact::sigmoid_(x); }},
+      {"tanh", "torchact::tanh_", [](Tensor& x) -> Tensor& { return torchact::tanh_(x); }},
+      {"relu", "torchact::relu_", [](Tensor& x) -> Tensor& { return torchact::relu_(x); }},
+      {"leaky_relu_slope0p2", "torchact::leaky_relu_", [](Tensor& x) -> Tensor& { return torchact::leaky_relu_(x, 0.2); }},
+      {"gelu_tanh", "torchact::gelu_", [](Tensor& x) -> Tensor& { return torchact::gelu_(x, "tanh"); }},
+      {"silu", "torchact::silu_", [](Tensor& x) -> Tensor& { return torchact::silu_(x); }},
+      {"mish", "torchact::mish_", [](Tensor& x) -> Tensor& { return torchact::mish_(x); }},
+      {"elu_scaled", "torchact::elu_", [](Tensor& x) -> Tensor& { return torchact::elu_(x, 0.5, 2.0, 1.5); }},
+      {"selu", "torchact::selu_", [](Tensor& x) -> Tensor& { return torchact::selu_(x); }},
+      {"celu", "torchact::celu_", [](Tensor& x) -> Tensor& { return torchact::celu_(x, 0.7); }},
+      {"hardsigmoid", "torchact::hardsigmoid_", [](Tensor& x) -> Tensor& { return torchact::hardsigmoid_(x); }},
+      {"hardswish", "torchact::hardswish_", [](Tensor& x) -> Tensor& { return torchact::hardswish_(x); }},
+      {"relu6", "torchact::relu6_", [](Tensor& x) -> Tensor& { return torchact::relu6_(x); }},
+      {"hardtanh_m0p5_2", "torchact::hardtanh_", [](Tensor& x) -> Tensor& { return torchact::hardtanh_(x, -0.5, 2.0); }},
+  };
+  return table;
+}
+
 // The table's row of that name.
 inline const OpCase& op_case(const std::string& name) {
   for (const auto& row : op_table()) {

@@ -54,6 +54,42 @@ TEST(Modules, ActivationsMatchBuiltInModules) {
   EXPECT_EQ(printed(*tnn::LeakyReLU()), "torchact::nn::LeakyReLU(negative_slope=0.01)");
 }
 
+// inplace(true), as torch::nn's option: the input holds the result, as with torch::nn's module.
+TEST(Modules, InplaceOptionOverwritesTheInput) {
+  const Tensor x = torch::randn({4, 5}, at::kDouble) * 3;
+  const Tolerance tol = tolerance(at::kDouble);
+  const auto check = [&](const std::string& name, auto&& ours, auto&& builtin) {
+    Tensor a = x.clone(), b = x.clone();
+    const Tensor out = ours(a);
+    builtin(b);
+    EXPECT_EQ(out.unsafeGetTensorImpl(), a.unsafeGetTensorImpl()) << name << " returns its input";
+    EXPECT_EQ(mismatch(a, b, tol), "") << name;
+  };
+  check("ReLU", tnn::ReLU(tnn::ReLUOptions().inplace(true)), torch::nn::ReLU(torch::nn::ReLUOptions(true)));
+  check("ReLU6", tnn::ReLU6(tnn::ReLU6Options().inplace(true)), torch::nn::ReLU6(torch::nn::ReLU6Options(true)));
+  check("SELU", tnn::SELU(tnn::SELUOptions().inplace(true)), torch::nn::SELU(torch::nn::SELUOptions(true)));
+  check("SiLU", tnn::SiLU(tnn::SiLUOptions().inplace(true)), [](Tensor& t) { return t.copy_(torch::silu(t)); });
+  check("Mish", tnn::Mish(tnn::MishOptions().inplace(true)), [](Tensor& t) { return t.copy_(torch::mish(t)); });
+  check("Hardswish", tnn::Hardswish(tnn::HardswishOptions().inplace(true)),
+        [](Tensor& t) { return t.copy_(torch::hardswish(t)); });
+  check("Hardsigmoid", tnn::Hardsigmoid(tnn::HardsigmoidOptions().inplace(true)),
+        [](Tensor& t) { return t.copy_(torch::hardsigmoid(t)); });
+  check("ELU", tnn::ELU(tnn::ELUOptions().alpha(0.5).inplace(true)),
+        torch::nn::ELU(torch::nn::ELUOptions().alpha(0.5).inplace(true)));
+  check("CELU", tnn::CELU(tnn::CELUOptions().alpha(0.7).inplace(true)),
+        torch::nn::CELU(torch::nn::CELUOptions().alpha(0.7).inplace(true)));
+  check("Hardtanh", tnn::Hardtanh(tnn::HardtanhOptions().min_val(-0.5).max_val(2).inplace(true)),
+        torch::nn::Hardtanh(torch::nn::HardtanhOptions().min_val(-0.5).max_val(2).inplace(true)));
+  check("LeakyReLU", tnn::LeakyReLU(tnn::LeakyReLUOptions().negative_slope(0.2).inplace(true)),
+        torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.2).inplace(true)));
+  EXPECT_EQ(printed(*tnn::ReLU(tnn::ReLUOptions().inplace(true))), "torchact::nn::ReLU(inplace=true)");
+  EXPECT_EQ(printed(*tnn::ELU(tnn::ELUOptions().inplace(true))), "torchact::nn::ELU(alpha=1, inplace=true)");
+  // Without the option the input is left alone.
+  Tensor c = x.clone();
+  tnn::ReLU()(c);
+  EXPECT_TRUE(torch::equal(c, x));
+}
+
 TEST(Modules, WorkInSequentialAndMoveWithTo) {
   torch::nn::Sequential model(torch::nn::Linear(6, 8), tnn::GELU(), torch::nn::Linear(8, 8),
                               tnn::SiLU(), tnn::SwiGLUFeedForward(tnn::SwiGLUFeedForwardOptions(8, 16)));

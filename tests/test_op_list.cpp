@@ -83,14 +83,16 @@ INSTANTIATE_TEST_SUITE_P(Torchact010, FrozenSchemaTest, testing::ValuesIn(kFroze
                            return name.substr(name.find("::") + 2);
                          });
 
-// Every registered torchact op that is not a backward op.
-std::set<std::string> forward_ops() {
+bool is_inplace(const std::string& op) { return op.back() == '_'; }
+
+// Every registered torchact op that is not a backward op, and not in place (or, inplace: only those).
+std::set<std::string> forward_ops(bool inplace = false) {
   std::set<std::string> ops;
   for (const auto& name : c10::Dispatcher::singleton().getAllOpNames()) {
     const std::string& op = name.name;
     if (op.rfind("torchact::", 0) != 0) continue;
     if (op.find("_backward") != std::string::npos) continue;
-    ops.insert(op);
+    if (is_inplace(op) == inplace) ops.insert(op);
   }
   return ops;
 }
@@ -105,6 +107,20 @@ TEST(OpList, EveryOpHasARowWithAReferenceInTheTestTable) {
   EXPECT_GE(ops.size(), 10u);
   for (const auto& op : ops) {
     EXPECT_TRUE(tested.count(op)) << op << " is registered but has no row in tests/op_table.h";
+  }
+}
+
+TEST(OpList, EveryInplaceOpHasARowInTheInplaceTable) {
+  std::set<std::string> tested;
+  for (const auto& row : inplace_table()) {
+    EXPECT_NO_THROW(op_case(row.row)) << row.op << ": no row " << row.row << " in op_table()";
+    tested.insert(row.op);
+  }
+  const auto ops = forward_ops(/*inplace=*/true);
+  EXPECT_GE(ops.size(), 14u);
+  for (const auto& op : ops) {
+    EXPECT_TRUE(tested.count(op)) << op << " is registered but has no row in inplace_table()";
+    EXPECT_TRUE(forward_ops().count(op.substr(0, op.size() - 1))) << op << " has no out-of-place op";
   }
 }
 

@@ -29,19 +29,42 @@ namespace nn {
 
 TORCHACT_SIMPLE_MODULE(Sigmoid, sigmoid);
 TORCHACT_SIMPLE_MODULE(Tanh, tanh);
-TORCHACT_SIMPLE_MODULE(ReLU, relu);
-TORCHACT_SIMPLE_MODULE(SiLU, silu);
-TORCHACT_SIMPLE_MODULE(Mish, mish);
-TORCHACT_SIMPLE_MODULE(SELU, selu);
-TORCHACT_SIMPLE_MODULE(Hardsigmoid, hardsigmoid);
-TORCHACT_SIMPLE_MODULE(Hardswish, hardswish);
-TORCHACT_SIMPLE_MODULE(ReLU6, relu6);
 TORCHACT_SIMPLE_MODULE(QuickGELU, quick_gelu);
 TORCHACT_SIMPLE_MODULE(ReLUSquared, relu_squared);
 #undef TORCHACT_SIMPLE_MODULE
 
+// ---- Activations whose only option is inplace (torch::nn::ReLUOptions().inplace(true)) ----------
+// inplace(true): the input is overwritten with the result (torchact::op_), as torch::nn's do.
+#define TORCHACT_INPLACE_MODULE(Name, op)                                                    \
+  struct Name##Options {                                                                     \
+    TORCH_ARG(bool, inplace) = false;                                                        \
+  };                                                                                         \
+  class Name##Impl : public torch::nn::Cloneable<Name##Impl> {                               \
+   public:                                                                                   \
+    explicit Name##Impl(const Name##Options& options_ = {}) : options(options_) {}           \
+    void reset() override {}                                                                 \
+    at::Tensor forward(at::Tensor input) {                                                   \
+      return options.inplace() ? torchact::op##_(input) : torchact::op(input);               \
+    }                                                                                        \
+    void pretty_print(std::ostream& stream) const override {                                 \
+      stream << "torchact::nn::" #Name "(" << (options.inplace() ? "inplace=true" : "") << ")"; \
+    }                                                                                        \
+    Name##Options options;                                                                   \
+  };                                                                                         \
+  TORCH_MODULE(Name)
+
+TORCHACT_INPLACE_MODULE(ReLU, relu);
+TORCHACT_INPLACE_MODULE(SiLU, silu);
+TORCHACT_INPLACE_MODULE(Mish, mish);
+TORCHACT_INPLACE_MODULE(SELU, selu);
+TORCHACT_INPLACE_MODULE(Hardsigmoid, hardsigmoid);
+TORCHACT_INPLACE_MODULE(Hardswish, hardswish);
+TORCHACT_INPLACE_MODULE(ReLU6, relu6);
+#undef TORCHACT_INPLACE_MODULE
+
 // ---- Activations with float options (torch::nn's names and defaults) ------------------------------
-// Name##Options holds the options; forward calls torchact::op(input, options...).
+// Name##Options holds the options; forward calls torchact::op(input, options...), or, for a module
+// whose options have inplace(true), torchact::op_.
 #define TORCHACT_OPTIONS_MODULE(Name, op, print, ...)                                          \
   class Name##Impl : public torch::nn::Cloneable<Name##Impl> {                                \
    public:                                                                                    \
@@ -54,16 +77,32 @@ TORCHACT_SIMPLE_MODULE(ReLUSquared, relu_squared);
     Name##Options options;                                                                    \
   };                                                                                          \
   TORCH_MODULE(Name)
+#define TORCHACT_INPLACE_OPTIONS_MODULE(Name, op, print, ...)                                      \
+  class Name##Impl : public torch::nn::Cloneable<Name##Impl> {                                    \
+   public:                                                                                        \
+    explicit Name##Impl(const Name##Options& options_ = {}) : options(options_) {}                \
+    void reset() override {}                                                                      \
+    at::Tensor forward(at::Tensor input) {                                                        \
+      return options.inplace() ? torchact::op##_(input, __VA_ARGS__) : torchact::op(input, __VA_ARGS__); \
+    }                                                                                             \
+    void pretty_print(std::ostream& stream) const override {                                      \
+      stream << "torchact::nn::" #Name "(" << print << (options.inplace() ? ", inplace=true" : "") << ")"; \
+    }                                                                                             \
+    Name##Options options;                                                                        \
+  };                                                                                              \
+  TORCH_MODULE(Name)
 
 struct ELUOptions {
   TORCH_ARG(double, alpha) = 1.0;
+  TORCH_ARG(bool, inplace) = false;
 };
-TORCHACT_OPTIONS_MODULE(ELU, elu, "alpha=" << options.alpha(), options.alpha());
+TORCHACT_INPLACE_OPTIONS_MODULE(ELU, elu, "alpha=" << options.alpha(), options.alpha());
 
 struct CELUOptions {
   TORCH_ARG(double, alpha) = 1.0;
+  TORCH_ARG(bool, inplace) = false;
 };
-TORCHACT_OPTIONS_MODULE(CELU, celu, "alpha=" << options.alpha(), options.alpha());
+TORCHACT_INPLACE_OPTIONS_MODULE(CELU, celu, "alpha=" << options.alpha(), options.alpha());
 
 struct SoftplusOptions {
   TORCH_ARG(double, beta) = 1.0;
@@ -76,25 +115,30 @@ TORCHACT_OPTIONS_MODULE(Softplus, softplus,
 struct HardtanhOptions {
   TORCH_ARG(double, min_val) = -1.0;
   TORCH_ARG(double, max_val) = 1.0;
+  TORCH_ARG(bool, inplace) = false;
 };
-TORCHACT_OPTIONS_MODULE(Hardtanh, hardtanh,
+TORCHACT_INPLACE_OPTIONS_MODULE(Hardtanh, hardtanh,
                         "min_val=" << options.min_val() << ", max_val=" << options.max_val(),
                         options.min_val(), options.max_val());
 #undef TORCHACT_OPTIONS_MODULE
+#undef TORCHACT_INPLACE_OPTIONS_MODULE
 
 // ---- Activations with options -------------------------------------------------------------------
 struct LeakyReLUOptions {
   TORCH_ARG(double, negative_slope) = 0.01;
+  TORCH_ARG(bool, inplace) = false;
 };
 class LeakyReLUImpl : public torch::nn::Cloneable<LeakyReLUImpl> {
  public:
   explicit LeakyReLUImpl(const LeakyReLUOptions& options_ = {}) : options(options_) {}
   void reset() override {}
-  at::Tensor forward(const at::Tensor& input) {
-    return torchact::leaky_relu(input, options.negative_slope());
+  at::Tensor forward(at::Tensor input) {
+    return options.inplace() ? torchact::leaky_relu_(input, options.negative_slope())
+                             : torchact::leaky_relu(input, options.negative_slope());
   }
   void pretty_print(std::ostream& stream) const override {
-    stream << "torchact::nn::LeakyReLU(negative_slope=" << options.negative_slope() << ")";
+    stream << "torchact::nn::LeakyReLU(negative_slope=" << options.negative_slope()
+           << (options.inplace() ? ", inplace=true" : "") << ")";
   }
   LeakyReLUOptions options;
 };

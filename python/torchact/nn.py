@@ -10,12 +10,8 @@ __all__ = ["Sigmoid", "Tanh", "ReLU", "LeakyReLU", "GELU", "SiLU", "Mish", "Swis
            "GEGLUFeedForward"]
 
 
-def _check_not_inplace(module, inplace):
-    # torch.nn's activations accept inplace=True; torchact's ops always write a new tensor, and
-    # silently ignoring the flag would break code that relies on the input being overwritten.
-    if inplace:
-        raise ValueError(f"torchact.nn.{module}: inplace=True is not supported (the op writes a new "
-                         "tensor); use inplace=False")
+def _inplace_repr(inplace: bool) -> str:
+    return "inplace=True" if inplace else ""
 
 
 class Sigmoid(nn.Module):
@@ -28,26 +24,35 @@ class Tanh(nn.Module):
         return F.tanh(input)
 
 
-class ReLU(nn.Module):
+class _InPlaceOption(nn.Module):
+    """An activation with torch.nn's `inplace` option: inplace=True overwrites the input with the
+    result (torchact.<name>_), as torch.nn's modules do."""
+
     def __init__(self, inplace: bool = False):
         super().__init__()
-        _check_not_inplace("ReLU", inplace)
+        self.inplace = inplace
 
+    def extra_repr(self) -> str:
+        return _inplace_repr(self.inplace)
+
+
+class ReLU(_InPlaceOption):
     def forward(self, input: Tensor) -> Tensor:
-        return F.relu(input)
+        return F.relu_(input) if self.inplace else F.relu(input)
 
 
-class LeakyReLU(nn.Module):
+class LeakyReLU(_InPlaceOption):
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
-        super().__init__()
-        _check_not_inplace("LeakyReLU", inplace)
+        super().__init__(inplace)
         self.negative_slope = negative_slope
 
     def forward(self, input: Tensor) -> Tensor:
+        if self.inplace:
+            return F.leaky_relu_(input, self.negative_slope)
         return F.leaky_relu(input, self.negative_slope)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return ", ".join(filter(None, [f"negative_slope={self.negative_slope}", _inplace_repr(self.inplace)]))
 
 
 class GELU(nn.Module):
@@ -64,22 +69,14 @@ class GELU(nn.Module):
         return f"approximate={self.approximate!r}"
 
 
-class SiLU(nn.Module):
-    def __init__(self, inplace: bool = False):
-        super().__init__()
-        _check_not_inplace("SiLU", inplace)
-
+class SiLU(_InPlaceOption):
     def forward(self, input: Tensor) -> Tensor:
-        return F.silu(input)
+        return F.silu_(input) if self.inplace else F.silu(input)
 
 
-class Mish(nn.Module):
-    def __init__(self, inplace: bool = False):
-        super().__init__()
-        _check_not_inplace("Mish", inplace)
-
+class Mish(_InPlaceOption):
     def forward(self, input: Tensor) -> Tensor:
-        return F.mish(input)
+        return F.mish_(input) if self.inplace else F.mish(input)
 
 
 class Swish(nn.Module):
@@ -96,32 +93,30 @@ class Swish(nn.Module):
         return f"beta={self.beta}"
 
 
-class _NoOptions(nn.Module):
-    """An activation without options; inplace, accepted for torch.nn's signature, must be False."""
-
-    def __init__(self, inplace: bool = False):
-        super().__init__()
-        _check_not_inplace(type(self).__name__, inplace)
-
-
-class SELU(_NoOptions):
+class SELU(_InPlaceOption):
     def forward(self, input: Tensor) -> Tensor:
-        return F.selu(input)
+        return F.selu_(input) if self.inplace else F.selu(input)
 
 
-class Hardsigmoid(_NoOptions):
+class Hardsigmoid(_InPlaceOption):
     def forward(self, input: Tensor) -> Tensor:
-        return F.hardsigmoid(input)
+        return F.hardsigmoid_(input) if self.inplace else F.hardsigmoid(input)
+
+    def extra_repr(self) -> str:
+        return ""  # as torch.nn.Hardsigmoid's
 
 
-class Hardswish(_NoOptions):
+class Hardswish(_InPlaceOption):
     def forward(self, input: Tensor) -> Tensor:
-        return F.hardswish(input)
+        return F.hardswish_(input) if self.inplace else F.hardswish(input)
+
+    def extra_repr(self) -> str:
+        return ""  # as torch.nn.Hardswish's
 
 
-class ReLU6(_NoOptions):
+class ReLU6(_InPlaceOption):
     def forward(self, input: Tensor) -> Tensor:
-        return F.relu6(input)
+        return F.relu6_(input) if self.inplace else F.relu6(input)
 
 
 class QuickGELU(nn.Module):
@@ -138,30 +133,28 @@ class ReLUSquared(nn.Module):
         return F.relu_squared(input)
 
 
-class ELU(nn.Module):
+class ELU(_InPlaceOption):
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
-        super().__init__()
-        _check_not_inplace("ELU", inplace)
+        super().__init__(inplace)
         self.alpha = alpha
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.elu(input, self.alpha)
+        return F.elu_(input, self.alpha) if self.inplace else F.elu(input, self.alpha)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return ", ".join(filter(None, [f"alpha={self.alpha}", _inplace_repr(self.inplace)]))
 
 
-class CELU(nn.Module):
+class CELU(_InPlaceOption):
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
-        super().__init__()
-        _check_not_inplace("CELU", inplace)
+        super().__init__(inplace)
         self.alpha = alpha
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.celu(input, self.alpha)
+        return F.celu_(input, self.alpha) if self.inplace else F.celu(input, self.alpha)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return ", ".join(filter(None, [f"alpha={self.alpha}", _inplace_repr(self.inplace)]))
 
 
 class Softplus(nn.Module):
@@ -176,20 +169,22 @@ class Softplus(nn.Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
-class Hardtanh(nn.Module):
+class Hardtanh(_InPlaceOption):
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
-        super().__init__()
-        _check_not_inplace("Hardtanh", inplace)
+        super().__init__(inplace)
         if min_val > max_val:
             raise ValueError(f"torchact.nn.Hardtanh: min_val ({min_val}) cannot be greater than "
                              f"max_val ({max_val})")
         self.min_val, self.max_val = min_val, max_val
 
     def forward(self, input: Tensor) -> Tensor:
+        if self.inplace:
+            return F.hardtanh_(input, self.min_val, self.max_val)
         return F.hardtanh(input, self.min_val, self.max_val)
 
     def extra_repr(self) -> str:
-        return f"min_val={self.min_val}, max_val={self.max_val}"
+        return ", ".join(filter(None, [f"min_val={self.min_val}, max_val={self.max_val}",
+                                       _inplace_repr(self.inplace)]))
 
 
 class SwiGLU(nn.Module):

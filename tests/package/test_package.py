@@ -138,10 +138,80 @@ def test_module_equals_torch_nn(name):
         assert repr(ours) == repr(reference)
 
 
-def test_inplace_is_refused_not_ignored():
-    with pytest.raises(ValueError, match="inplace"):
-        torchact.nn.ReLU(inplace=True)
-    torchact.nn.SiLU(inplace=False)
+# inplace=True modules -> the torch.nn module (or in-place composition) they replace
+INPLACE_MODULES = {
+    "ReLU": (torchact.nn.ReLU(inplace=True), torch.nn.ReLU(inplace=True)),
+    "LeakyReLU": (torchact.nn.LeakyReLU(0.2, inplace=True), torch.nn.LeakyReLU(0.2, inplace=True)),
+    "SiLU": (torchact.nn.SiLU(inplace=True), torch.nn.SiLU(inplace=True)),
+    "Mish": (torchact.nn.Mish(inplace=True), torch.nn.Mish(inplace=True)),
+    "ELU": (torchact.nn.ELU(0.5, inplace=True), torch.nn.ELU(0.5, inplace=True)),
+    "SELU": (torchact.nn.SELU(inplace=True), torch.nn.SELU(inplace=True)),
+    "CELU": (torchact.nn.CELU(0.7, inplace=True), torch.nn.CELU(0.7, inplace=True)),
+    "Hardsigmoid": (torchact.nn.Hardsigmoid(inplace=True), torch.nn.Hardsigmoid(inplace=True)),
+    "Hardswish": (torchact.nn.Hardswish(inplace=True), torch.nn.Hardswish(inplace=True)),
+    "ReLU6": (torchact.nn.ReLU6(inplace=True), torch.nn.ReLU6(inplace=True)),
+    "Hardtanh": (torchact.nn.Hardtanh(-0.5, 2.0, inplace=True), torch.nn.Hardtanh(-0.5, 2.0, inplace=True)),
+}
+
+
+@pytest.mark.parametrize("name", list(INPLACE_MODULES))
+def test_inplace_module_overwrites_its_input_as_torch_nn(name):
+    ours, reference = INPLACE_MODULES[name]
+    x = (torch.randn(6, 8, dtype=torch.float64) * 3).requires_grad_(True)
+    # In place on a non-leaf (the output of the layer before), gradients through it.
+    assert_same_forward_and_backward(lambda t: ours(t * 1.0), lambda t: reference(t * 1.0), x)
+    y = torch.randn(5)
+    assert ours(y).data_ptr() == y.data_ptr()
+    if isinstance(reference, torch.nn.Module):
+        assert repr(ours) == repr(reference)
+    scripted = torch.jit.script(ours)  # TorchScript takes the inplace branch too
+    z = torch.randn(5)
+    torch.testing.assert_close(scripted(z.clone()), reference(z.clone()))
+
+
+def _forward_peak_bytes(model, x):
+    """The most CPU memory the forward pass (autograd on) holds at once, from the profiler's
+    allocation records."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        model(x)
+    records = [e for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"]
+    live = peak = 0
+    for e in sorted(records, key=lambda e: e.start_ns()):
+        live += e.nbytes()
+        peak = max(peak, live)
+    return peak
+
+
+def _small_resnet_stem(relu):
+    """Conv-BN-ReLU blocks built as torchvision builds them (ReLU(inplace=True))."""
+    torch.manual_seed(0)
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(3, 16, 3, padding=1), torch.nn.BatchNorm2d(16), relu(),
+        torch.nn.Conv2d(16, 16, 3, padding=1), torch.nn.BatchNorm2d(16), relu(),
+        torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(16, 10))
+
+
+@pytest.mark.skipif(not hasattr(torch.library, "opcheck"), reason="the profiler's allocation "
+                    "records as read here need PyTorch >= 2.4")
+def test_torchvision_style_network_with_inplace_relu():
+    builtin = _small_resnet_stem(lambda: torch.nn.ReLU(inplace=True))
+    ours = _small_resnet_stem(lambda: torchact.nn.ReLU(inplace=True))
+    ours_copying = _small_resnet_stem(lambda: torchact.nn.ReLU())
+    x = torch.randn(8, 3, 32, 32)
+    for model in (builtin, ours):
+        model(x).square().sum().backward()
+    torch.testing.assert_close(ours(x), builtin(x))
+    for (name, p), q in zip(builtin.named_parameters(), ours.parameters()):
+        torch.testing.assert_close(q.grad, p.grad, msg=lambda m: f"{name}: {m}")
+    # In place, each block's ReLU writes over the batch norm's output instead of allocating one
+    # more activation (8 x 16 x 32 x 32 floats, 512 KiB) while both are alive (measured: 503 KiB
+    # less at the peak).
+    activation = 8 * 16 * 32 * 32 * 4
+    peak_inplace, peak_copying = _forward_peak_bytes(ours, x), _forward_peak_bytes(ours_copying, x)
+    assert peak_inplace <= peak_copying - activation * 3 // 4, (peak_inplace, peak_copying)
+    assert peak_inplace <= _forward_peak_bytes(builtin, x)
 
 
 def _composed(ff, x, act):
@@ -356,7 +426,9 @@ def test_import_with_another_torch_gives_a_clear_error(tmp_path):
     lambda x: torchact.swiglu_oai_packed(x, -1, True),
     lambda x: torchact.geglu_packed(x, 0),
     lambda x: torch.func.grad(lambda t: torchact.mish(t).sum())(x),
-], ids=["silu", "gelu_tanh", "swiglu", "swiglu_oai_packed_interleaved", "geglu_packed_dim0", "grad_mish"])
+    lambda x: torchact.relu_(x * 1.0),
+], ids=["silu", "gelu_tanh", "swiglu", "swiglu_oai_packed_interleaved", "geglu_packed_dim0", "grad_mish",
+        "relu_inplace"])
 def test_vmap_is_one_call_on_the_batch(call):
     """vmap over 512 rows calls each torchact op once on the whole batch (the batching rules), not
     once per row (PyTorch's fallback), and gives the per-row results."""
