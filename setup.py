@@ -9,7 +9,9 @@ compiler is found: CUDACXX, nvcc on PATH, /usr/local/cuda, or NVIDIA's compiler 
 beside torch with pip install "cuda-toolkit[nvcc,cccl,crt,nvvm]==<torch's cuda-toolkit version>";
 without one, the plugin is built without CUDA kernels and the build prints a warning saying so),
 TORCH_CUDA_ARCH_LIST, CMAKE_ARGS (extra CMake arguments), CMAKE_BUILD_PARALLEL_LEVEL (compile jobs;
-default: all cores).
+default: all cores), TORCHACT_CMAKE_BUILD_DIR (a CMake tree you configured already against this
+torch, e.g. build/pypi: pip builds its `torchact` target and packages that library instead of
+configuring a tree of its own).
 """
 import json
 import os
@@ -53,6 +55,12 @@ class CMakeLibrary(Extension):
         super().__init__(name, sources=[])
 
 
+def _build_facts(build_dir):
+    """torchact_build.txt, written by CMake: libtorch_version, with_cuda, generated, ..."""
+    return dict(line.split("=", 1) for line in
+                (build_dir / "torchact_build.txt").read_text().splitlines() if "=" in line)
+
+
 class BuildWithCMake(build_ext):
     def build_extension(self, ext):
         torch_info = find_torch()
@@ -64,6 +72,19 @@ class BuildWithCMake(build_ext):
         # several environments, and a tree configured with CUDA cannot be reconfigured without.
         cuda = os.environ.get("TORCHACT_CUDA", "AUTO")
         build_dir = Path(self.build_temp).resolve() / f"cmake-torch-{torch_info['version']}-cuda-{cuda}"
+        existing = os.environ.get("TORCHACT_CMAKE_BUILD_DIR")
+        if existing:  # a tree configured already (against this torch): build and take its library
+            build_dir = Path(existing).resolve()
+            if not (build_dir / "CMakeCache.txt").exists():
+                raise RuntimeError(f"TORCHACT_CMAKE_BUILD_DIR={existing} is not a configured CMake tree")
+            subprocess.check_call([cmake, "--build", str(build_dir), "--target", "torchact"])
+            built = _build_facts(build_dir)
+            if built["libtorch_version"].split(".")[:2] != torch_info["version"].split(".")[:2]:
+                raise RuntimeError(f"TORCHACT_CMAKE_BUILD_DIR={existing} was built against LibTorch "
+                                   f"{built['libtorch_version']}, but this Python has torch "
+                                   f"{torch_info['version']}")
+            self._package(ext, build_dir, torch_info)
+            return
         build_dir.mkdir(parents=True, exist_ok=True)
         configure = [
             cmake, "-S", str(ROOT), "-B", str(build_dir),
@@ -79,12 +100,14 @@ class BuildWithCMake(build_ext):
             shutil.rmtree(build_dir)
             subprocess.check_call(configure)
         subprocess.check_call([cmake, "--build", str(build_dir), "--target", "torchact", "-j", jobs])
+        self._package(ext, build_dir, torch_info)
 
+    def _package(self, ext, build_dir, torch_info):
+        """Copies the built library, the generated wrappers and the build's facts into the package."""
         package_dir = Path(self.get_ext_fullpath(ext.name)).parent  # <build_lib or source>/torchact
         (package_dir / "lib").mkdir(parents=True, exist_ok=True)
         shutil.copy2(build_dir / "libtorchact.so", package_dir / "lib" / "libtorchact.so")
-        built = dict(line.split("=", 1) for line in
-                     (build_dir / "torchact_build.txt").read_text().splitlines() if "=" in line)
+        built = _build_facts(build_dir)
         # The functional wrappers, generated from the op list (codegen/gen_ops.py) by CMake.
         shutil.copy2(Path(built["generated"]) / "python" / "torchact" / "functional.py",
                      package_dir / "functional.py")
