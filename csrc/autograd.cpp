@@ -230,11 +230,12 @@ Tensor& unary_(const UnaryOp& op, Tensor& self, const OpArgs& args) {
     node->set_next_edges(torch::autograd::collect_next_edges(self));
     if (!op.saves_output) node->saved = SavedVariable(self.clone(), /*is_output=*/false);
   }
-  // The tangent f'(x) t needs x: computed before x is overwritten, unless f' comes from the output.
+  // The tangent f'(x) t needs x: computed (into a new tensor) before x is overwritten, unless f'
+  // comes from the output.
   const Tensor self_tangent = tangent(self);
   Tensor new_tangent;
   if (self_tangent.defined() && !op.saves_output) {
-    new_tangent = unary_jvp(op, self_tangent, primal(self).clone(), Tensor(), args);
+    new_tangent = unary_jvp(op, self_tangent, primal(self), Tensor(), args);
   }
   below_autograd([&]() -> Tensor& { return op.forward_inplace(self, args); });
   torch::autograd::increment_version(self);
