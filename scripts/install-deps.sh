@@ -4,7 +4,8 @@
 #                                     Benchmark, LibTorch 1.13 (libtorch-dev, python3-torch)
 #   scripts/install-deps.sh --pypi    also PyTorch 2.11.0 from PyPI in a virtual environment at
 #                                     $TORCHACT_VENV (default ~/.cache/torchact/venv-torch-2.11.0),
-#                                     reused when present (the wheel is several GB); on a
+#                                     reused when present (the wheel is several GB), with the
+#                                     tests' packages (tests/requirements.txt); on a
 #                                     machine without a CUDA toolkit also NVIDIA's CUDA compiler
 #                                     from PyPI into that environment (the cuda-toolkit version
 #                                     torch depends on), so that the CUDA kernels compile and link
@@ -43,6 +44,11 @@ if [ "${1:-}" = "--pypi" ]; then
     /usr/bin/python3 -m venv "$VENV"
     "$VENV/bin/pip" install -q "torch==$TORCH_PYPI_VERSION" pytest numpy
   fi
+  # The tests' other packages (transformers, for torchact.integrations.transformers), pinned.
+  # Without them, those tests are skipped and say why.
+  requirements="$(dirname "$0")/../tests/requirements.txt"
+  "$VENV/bin/pip" install -q -r "$requirements" >/dev/null 2>&1 ||
+    echo "install-deps: could not install $requirements into $VENV (tests/package/test_transformers.py will be skipped)"
   # The Python package's build without isolation (scripts/test.sh): setuptools < 70.1 needs wheel.
   # (scripts/test.sh falls back to Debian's python3-wheel when this cannot be installed.)
   "$VENV/bin/python" -c "import wheel" 2>/dev/null || "$VENV/bin/pip" install -q wheel >/dev/null 2>&1 ||
