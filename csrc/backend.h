@@ -18,7 +18,10 @@ struct Spec {
   math::Params params;
 };
 
-// Unary kernels take contiguous tensors of equal size.
+// Unary kernels take dense tensors of equal size and equal strides (contiguous, channels_last,
+// transposed, ...; no gaps): element-wise, they run over the memory as one flat row, whatever the
+// shape (the frontend passes the tensors themselves: a view per tensor would cost more than the
+// work at small sizes).
 // Gated kernels take 2-D tensors [rows, row_len], stride(0) anything: a separate gate and up are
 // one row each; a packed op's halves are rows of the same tensor. Their elements are contiguous
 // (stride(1) == 1), except in a packed op with interleaved gate and up, where gate, up and their

@@ -59,7 +59,7 @@ at::Tensor empty_like_sizes(const at::Tensor& t) { return at::empty_symint(t.sym
 
 // ---- Layouts ----------------------------------------------------------------------------------
 // The kernels run over memory: an element-wise op's tensors share one layout and the backend sees
-// them as one flat row. That layout is the leading input's (x, the saved tensor, gate) when it is
+// them as one flat row (unary ops: the tensors themselves, see backend.h). That layout is the leading input's (x, the saved tensor, gate) when it is
 // dense (no gaps, no overlaps: contiguous, channels_last, permuted, transposed): the outputs get its
 // strides (empty_like), as ATen's element-wise ops do, and an input with other strides is copied
 // into them. A leading input with gaps or overlaps (a slice with steps, an expanded view) is copied
@@ -77,7 +77,7 @@ at::Tensor in_layout_of(const at::Tensor& t, const at::Tensor& like) {
   return at::empty_like(like).copy_(t);
 }
 
-// A dense tensor as [1, numel] over its memory (only for real tensors: the backend's view).
+// A dense tensor as [1, numel] over its memory (only for real tensors: a gated op's one row).
 at::Tensor flat_row(const at::Tensor& t) { return t.as_strided({1, t.numel()}, {t.numel(), 1}); }
 
 // The innermost dim before the last whose size is not 1, or -1: size-1 dims have arbitrary strides
@@ -188,7 +188,7 @@ at::Tensor forward(const Spec& spec, const at::Tensor& x) {
   const at::Tensor xd = dense(x);
   at::Tensor y = at::empty_like(xd);
   const Backend* backend = backend_for(spec, x);
-  if (backend != nullptr && x.numel() > 0) backend->forward(spec, flat_row(xd), flat_row(y));
+  if (backend != nullptr && x.numel() > 0) backend->forward(spec, xd, y);
   return y;
 }
 
@@ -200,7 +200,7 @@ at::Tensor& forward_(const Spec& spec, at::Tensor& self) {
   const Backend* backend = backend_for(spec, self);
   if (backend == nullptr || self.numel() == 0) return self;
   if (self.is_non_overlapping_and_dense()) {
-    backend->forward(spec, flat_row(self), flat_row(self));  // element-wise: y[i] over x[i]
+    backend->forward(spec, self, self);  // element-wise: y[i] over x[i]
   } else {
     self.copy_(forward(spec, self));  // gaps between the elements: through a dense copy
   }
@@ -213,7 +213,7 @@ at::Tensor backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& 
   at::Tensor grad_input = at::empty_like(sd);
   const Backend* backend = backend_for(spec, saved);
   if (backend != nullptr && saved.numel() > 0) {
-    backend->backward(spec, flat_row(in_layout_of(grad, sd)), flat_row(sd), flat_row(grad_input));
+    backend->backward(spec, in_layout_of(grad, sd), sd, grad_input);
   }
   return grad_input;
 }
@@ -284,9 +284,8 @@ std::tuple<at::Tensor, at::Tensor> backward_backward(const Spec& spec,
   at::Tensor grad_saved = at::empty_like(sd);
   const Backend* backend = backend_for(spec, saved);
   if (backend != nullptr && saved.numel() > 0) {
-    backend->backward_backward(spec, flat_row(in_layout_of(grad_grad_input, sd)),
-                               flat_row(in_layout_of(grad, sd)), flat_row(sd),
-                               flat_row(grad_grad), flat_row(grad_saved));
+    backend->backward_backward(spec, in_layout_of(grad_grad_input, sd), in_layout_of(grad, sd), sd,
+                               grad_grad, grad_saved);
   }
   return std::make_tuple(grad_grad, grad_saved);
 }

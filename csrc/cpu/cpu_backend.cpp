@@ -61,20 +61,26 @@ Dtype dtype_of(const at::Tensor& t) {
 constexpr int64_t kBlock = 4096;
 constexpr int64_t kGrainBlocks = 8;  // ~32K elements per task, ATen's grain size
 
-// Runs body(pointers, len) over K tensors of layout [rows, row_len] (unary tensors: one row), in
-// parallel, on pieces that never cross a row end; pointers[k] is the first element of the piece in
-// tensor k. A row's elements are contiguous, or 2 apart (interleaved gate and up).
+// `rows` of a unary call: its tensors (dense, any shape, see backend.h) are one row over their
+// memory. Gated calls pass 2-D tensors [rows, row_len] whose elements are contiguous, or 2 apart
+// (interleaved gate and up).
+constexpr int64_t kFlat = -1;
+
+// Runs body(pointers, len) over K tensors in parallel, on pieces that never cross a row end;
+// pointers[k] is the first element of the piece in tensor k.
 template <size_t K, typename Body>
 void for_each_piece(const std::array<const at::Tensor*, K>& tensors, int64_t rows, int64_t row_len,
                     const Body& body) {
   std::array<char*, K> base;
   std::array<int64_t, K> row_stride_bytes, element_stride_bytes;
   const int64_t element_size = static_cast<int64_t>(tensors[0]->element_size());
+  const bool flat = rows == kFlat;
+  if (flat) rows = 1;
   for (size_t k = 0; k < K; ++k) {
     const at::Tensor& t = *tensors[k];
     base[k] = static_cast<char*>(t.data_ptr());
     row_stride_bytes[k] = rows > 1 ? t.stride(0) * element_size : 0;
-    element_stride_bytes[k] = (t.dim() == 2 ? t.stride(1) : 1) * element_size;
+    element_stride_bytes[k] = (flat ? 1 : t.stride(1)) * element_size;
   }
   const int64_t n = rows * row_len;
   const int64_t blocks = (n + kBlock - 1) / kBlock;
@@ -115,12 +121,12 @@ void run(const Spec& spec, elementwise::Kind kind, int kInputs,
 }
 
 void forward(const Spec& spec, const at::Tensor& x, const at::Tensor& y) {
-  run<2>(spec, elementwise::kForward, 1, {&x, &y}, 1, x.numel());
+  run<2>(spec, elementwise::kForward, 1, {&x, &y}, kFlat, x.numel());
 }
 
 void backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& saved,
               const at::Tensor& grad_input) {
-  run<3>(spec, elementwise::kBackward, 2, {&grad, &saved, &grad_input}, 1, saved.numel());
+  run<3>(spec, elementwise::kBackward, 2, {&grad, &saved, &grad_input}, kFlat, saved.numel());
 }
 
 void gated_forward(const Spec& spec, const at::Tensor& gate, const at::Tensor& up,
@@ -138,8 +144,8 @@ void gated_backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& 
 void backward_backward(const Spec& spec, const at::Tensor& gg, const at::Tensor& grad,
                        const at::Tensor& saved, const at::Tensor& grad_grad,
                        const at::Tensor& grad_saved) {
-  run<5>(spec, elementwise::kBackwardBackward, 3, {&gg, &grad, &saved, &grad_grad, &grad_saved}, 1,
-         saved.numel());
+  run<5>(spec, elementwise::kBackwardBackward, 3, {&gg, &grad, &saved, &grad_grad, &grad_saved},
+         kFlat, saved.numel());
 }
 
 void gated_backward_backward(const Spec& spec, const at::Tensor& gg_gate, const at::Tensor& gg_up,

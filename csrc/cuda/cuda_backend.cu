@@ -30,13 +30,19 @@ void run(const Spec& spec, elementwise::Kind kind, int kInputs,
   launch(spec.params, tensors.data(), tensors.data() + kInputs, rows, row_len);
 }
 
+// A unary call's dense tensor (any shape, backend.h) as [1, numel] over its memory: the launch's
+// one row (a view costs little beside a kernel launch).
+at::Tensor flat(const at::Tensor& t) { return t.as_strided({1, t.numel()}, {t.numel(), 1}); }
+
 void forward(const Spec& spec, const at::Tensor& x, const at::Tensor& y) {
-  run<2>(spec, elementwise::kForward, 1, {&x, &y}, 1, x.numel());
+  const at::Tensor xf = flat(x), yf = flat(y);
+  run<2>(spec, elementwise::kForward, 1, {&xf, &yf}, 1, x.numel());
 }
 
 void backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& saved,
               const at::Tensor& grad_input) {
-  run<3>(spec, elementwise::kBackward, 2, {&grad, &saved, &grad_input}, 1, saved.numel());
+  const at::Tensor g = flat(grad), s = flat(saved), gi = flat(grad_input);
+  run<3>(spec, elementwise::kBackward, 2, {&g, &s, &gi}, 1, saved.numel());
 }
 
 void gated_forward(const Spec& spec, const at::Tensor& gate, const at::Tensor& up,
@@ -54,8 +60,9 @@ void gated_backward(const Spec& spec, const at::Tensor& grad, const at::Tensor& 
 void backward_backward(const Spec& spec, const at::Tensor& gg, const at::Tensor& grad,
                        const at::Tensor& saved, const at::Tensor& grad_grad,
                        const at::Tensor& grad_saved) {
-  run<5>(spec, elementwise::kBackwardBackward, 3, {&gg, &grad, &saved, &grad_grad, &grad_saved},
-         1, saved.numel());
+  const at::Tensor ggf = flat(gg), g = flat(grad), s = flat(saved), gradf = flat(grad_grad),
+                   gs = flat(grad_saved);
+  run<5>(spec, elementwise::kBackwardBackward, 3, {&ggf, &g, &s, &gradf, &gs}, 1, saved.numel());
 }
 
 void gated_backward_backward(const Spec& spec, const at::Tensor& gg_gate, const at::Tensor& gg_up,
