@@ -116,15 +116,13 @@ _GATE_OF_ACTIVATION = {"silu": "swiglu", "gelu": "geglu", "gelu(tanh)": "geglu(t
 
 def _gated_op(activation) -> Optional[str]:
     """The fused op for `activation(gate) * up`, or None where torchact has none."""
-    if isinstance(activation, _TORCHACT_ACTIVATIONS):
-        if isinstance(activation, tnn.GELU):
-            return "geglu(tanh)" if activation.approximate == "tanh" else "geglu"
-        name = {tnn.SiLU: "silu", tnn.ReLU: "relu"}.get(type(activation))
+    kind = type(activation)
+    if kind in (nn.GELU, tnn.GELU):
+        name = "gelu(tanh)" if activation.approximate == "tanh" else "gelu"
+    elif kind in (tnn.SiLU, tnn.ReLU):
+        name = "silu" if kind is tnn.SiLU else "relu"
     else:
-        entry = _ACTIVATIONS.get(type(activation))
-        name = entry[0] if entry else None
-        if isinstance(activation, nn.GELU) and type(activation) is nn.GELU:
-            name = "gelu(tanh)" if activation.approximate == "tanh" else "gelu"
+        name = _ACTIVATIONS.get(kind, (None,))[0]
     return _GATE_OF_ACTIVATION.get(name)
 
 
@@ -224,22 +222,23 @@ def _canonical(function) -> Optional[str]:
 
 
 class _Patch(NamedTuple):
-    what: str            # the report's noun
-    method: str          # the method replaced
-    original: str        # its code, as _canonical gives it
-    activation: Optional[str]  # the attribute holding the activation (None: the op is fixed)
-    fused_op: Optional[str]    # the fixed op's report name
+    what: str                  # the report's noun
+    method: str                # the method replaced
+    original: Optional[str]    # its code, as _canonical gives it
+    activation: Optional[str]  # the attribute holding the activation that picks the op
+    packed: bool               # the op takes gate and up packed (swiglu_packed, ...)
     replacement: Callable
 
 
 _PATCHES = (
-    _Patch("MLPs", "forward", _canonical(_llama_mlp), "act_fn", None, _fused_llama_mlp),
-    _Patch("MLPs", "forward", _canonical(_phi3_mlp), "activation_fn", "packed", _fused_phi3_mlp),
-    _Patch("MLPs", "forward", _canonical(_t5_gated_dense), "act", None, _fused_t5_gated_dense),
-    _Patch("expert modules", "_apply_gate", _canonical(_experts_default_gate), "act_fn", "packed",
+    _Patch("MLPs", "forward", _canonical(_llama_mlp), "act_fn", False, _fused_llama_mlp),
+    _Patch("MLPs", "forward", _canonical(_phi3_mlp), "activation_fn", True, _fused_phi3_mlp),
+    _Patch("MLPs", "forward", _canonical(_t5_gated_dense), "act", False, _fused_t5_gated_dense),
+    _Patch("expert modules", "_apply_gate", _canonical(_experts_default_gate), "act_fn", True,
            _fused_experts_gate),
-    _Patch("expert modules", "_apply_gate", _canonical(_gpt_oss_gate), None,
-           "swiglu_oai_packed(interleaved)", _fused_gpt_oss_gate),
+    # GPT-OSS: the op is fixed (no activation attribute)
+    _Patch("expert modules", "_apply_gate", _canonical(_gpt_oss_gate), None, True,
+           _fused_gpt_oss_gate),
 )
 _canonical_cache: Dict[object, Optional[str]] = {}
 
@@ -297,7 +296,7 @@ def _patch_gated(path: str, module: nn.Module, report: Report) -> None:
             report.already_patched += 1
             return
         if patch.activation is None:
-            name = patch.fused_op
+            name = "swiglu_oai_packed(interleaved)"
         else:
             activation = getattr(module, patch.activation, None)
             op = _gated_op(activation)
@@ -306,7 +305,7 @@ def _patch_gated(path: str, module: nn.Module, report: Report) -> None:
                 report.left_alone[f"{type(module).__name__} ({why})"] += 1
                 return
             module._torchact_patch = op  # the replacement's op, by name (a pickle keeps it)
-            name = _packed_name(op) if patch.fused_op == "packed" else op
+            name = _packed_name(op) if patch.packed else op
         setattr(module, patch.method, types.MethodType(patch.replacement, module))
         report.fused[name, patch.what] += 1
         report.patched[path] = name
