@@ -33,20 +33,19 @@ from typing import Callable, Dict, Iterable, NamedTuple, Optional, Union
 import torch
 from torch import nn
 
-try:
-    from transformers import activations as _hf_activations
-    from transformers import __version__ as transformers_version
-except ImportError as error:
-    raise ImportError(
-        "torchact.integrations.transformers needs Hugging Face transformers "
-        "(pip install transformers; tested with " + ", ".join(("5.24.0",)) + ")") from error
-
-import torchact
-import torchact.nn as tnn
-
 __all__ = ["apply", "Report", "TESTED_TRANSFORMERS_VERSIONS"]
 
 TESTED_TRANSFORMERS_VERSIONS = ("5.24.0",)
+
+try:
+    from transformers import activations as _hf_activations
+except ImportError as error:
+    raise ImportError(
+        "torchact.integrations.transformers needs Hugging Face transformers (pip install "
+        f"transformers; tested with {', '.join(TESTED_TRANSFORMERS_VERSIONS)})") from error
+
+import torchact
+import torchact.nn as tnn
 
 
 def _hf(name: str):
@@ -89,7 +88,10 @@ for _name, _entry in {
     if _hf(_name) is not None:
         _ACTIVATIONS[_hf(_name)] = _entry
 
-_TORCHACT_ACTIVATIONS = tuple(getattr(tnn, name) for name in tnn.__all__)
+# torchact.nn's activation modules (not its gated blocks and feed-forwards): what a patched
+# model's activations already are.
+_TORCHACT_ACTIVATIONS = tuple(getattr(tnn, name) for name in tnn.__all__
+                              if "GLU" not in name and "FeedForward" not in name)
 
 
 def _is_activation(module: nn.Module) -> bool:
