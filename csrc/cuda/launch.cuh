@@ -1,9 +1,11 @@
 // The generic CUDA kernel and its launch: any kernel kind of elementwise.h (built on the activation
 // structs of math.h, the same formulas the CPU runs) over 2-D [rows, row_len] tensors.
 //
-// Memory-bound kernels must move wide words: each thread loads and stores 16 bytes at a time
-// (4 floats, 8 halves/bfloat16s, 2 doubles) when every pointer is 16-byte aligned, with a scalar
-// loop for the tail; unaligned tensors take the scalar kernel. Indices are 64-bit throughout.
+// Memory-bound kernels must move wide words and keep several in flight: each thread loads 16 bytes
+// at a time (4 floats, 8 halves/bfloat16s, 2 doubles) when every row start is 16-byte aligned and
+// rows are contiguous, 1-4 such packs before any math, with the row's tail one element at a time;
+// other tensors (unaligned, interleaved gate and up) take the same kernel one element at a time.
+// Measured on an H200 (README, "On an NVIDIA H200"). Indices are 64-bit throughout.
 #pragma once
 
 #include <ATen/OpMathType.h>
@@ -17,7 +19,7 @@
 namespace torchact {
 namespace cuda {
 
-constexpr int kThreads = 256;
+constexpr int kThreads = 256;  // per block
 
 template <typename T, int N>
 struct alignas(sizeof(T) * N) Pack {
@@ -29,9 +31,20 @@ constexpr int pack_size() {
   return 16 / static_cast<int>(sizeof(S));
 }
 
-// Grid-stride loop over [rows, row_len] (strides in elements): `inputs` input and `outputs` output
-// tensors, N elements per thread step (N = 1: scalar path). A row's elements are contiguous, or 2
-// apart (a packed op's interleaved gate and up): `step`, used by the scalar path only.
+// Items (packs or elements) a thread keeps in flight: its loads are issued together before any
+// math, so that it waits for memory once per kUnroll items. About 16 elements per input (8 with
+// more than two inputs), 1 to 4 items: more elements cost registers, and fewer resident threads
+// (bfloat16 with 4 packs of 8 took 94-102 registers, i.e. 2 blocks per SM: 75% of copy bandwidth).
+template <int N, int kInputs>
+constexpr int unroll() {
+  constexpr int by_elements = (kInputs <= 2 ? 16 : 8) / N;
+  constexpr int most = kInputs <= 2 ? 4 : 2;
+  return by_elements < 1 ? 1 : (by_elements > most ? most : by_elements);
+}
+
+// Pointers and strides (in elements) of the kernel's tensors as [rows, row_len]: `inputs` input
+// and `outputs` output tensors. A row's elements are contiguous, or 2 apart (a packed op's
+// interleaved gate and up): `step`, used by the scalar path (N = 1) only.
 template <int kInputs, int kOutputs>
 struct RowPointers {
   const void* in[kInputs];
@@ -42,13 +55,41 @@ struct RowPointers {
   int64_t out_step[kOutputs];
 };
 
+// Element (N = 1, `step` apart) or 16-byte pack (N > 1, contiguous) i of a row.
+template <typename S, int N>
+__device__ __forceinline__ Pack<S, N> load(const S* row, int64_t i, int64_t step) {
+  if constexpr (N == 1) {
+    return Pack<S, 1>{{row[i * step]}};
+  } else {
+    return reinterpret_cast<const Pack<S, N>*>(row)[i];
+  }
+}
+
+template <typename S, int N>
+__device__ __forceinline__ void store(S* row, int64_t i, int64_t step, const Pack<S, N>& v) {
+  if constexpr (N == 1) {
+    row[i * step] = v.v[0];
+  } else {
+    reinterpret_cast<Pack<S, N>*>(row)[i] = v;
+  }
+}
+
+// The kernel over [rows, row_len]: a 2-D block, blockDim.x threads along a row (fewer than
+// kThreads when rows are short, so that one block covers several rows) and blockDim.y rows. A
+// block takes a tile of blockDim.x * kUnroll items of a row (the grid strides over tiles and rows
+// where it has fewer blocks than that), its threads kUnroll items each, blockDim.x apart (so that
+// a warp's loads are contiguous). N elements per item: 16-byte packs on aligned contiguous rows,
+// with the last row_len % N elements one by one; N = 1 (scalar path) for everything else.
 template <typename S, int N, int kInputs, int kOutputs, typename Body>
-__global__ void elementwise_rows_kernel(Body body, RowPointers<kInputs, kOutputs> p, int64_t rows,
-                                        int64_t row_len) {
+__global__ void __launch_bounds__(kThreads)
+    elementwise_rows_kernel(Body body, RowPointers<kInputs, kOutputs> p, int64_t rows,
+                            int64_t row_len) {
   using T = at::opmath_type<S>;
-  const int64_t packs = row_len / N;
-  const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t row = blockIdx.y; row < rows; row += gridDim.y) {
+  constexpr int kUnroll = unroll<N, kInputs>();
+  const int64_t items = row_len / N;
+  const int64_t tile = static_cast<int64_t>(blockDim.x) * kUnroll;
+  for (int64_t row = blockIdx.y * static_cast<int64_t>(blockDim.y) + threadIdx.y; row < rows;
+       row += static_cast<int64_t>(gridDim.y) * blockDim.y) {
     const S* in[kInputs];
     S* out[kOutputs];
 #pragma unroll
@@ -56,40 +97,72 @@ __global__ void elementwise_rows_kernel(Body body, RowPointers<kInputs, kOutputs
 #pragma unroll
     for (int k = 0; k < kOutputs; ++k) out[k] = static_cast<S*>(p.out[k]) + row * p.out_row_stride[k];
 
-    for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < packs;
-         i += step) {
-      Pack<S, N> a[kInputs];
-      Pack<S, N> r[kOutputs];
+    for (int64_t base = blockIdx.x * tile + threadIdx.x; base < items; base += gridDim.x * tile) {
+      Pack<S, N> a[kUnroll][kInputs];
 #pragma unroll
-      for (int k = 0; k < kInputs; ++k) a[k] = reinterpret_cast<const Pack<S, N>*>(in[k])[i];
+      for (int u = 0; u < kUnroll; ++u) {  // every load first
+        const int64_t i = base + u * static_cast<int64_t>(blockDim.x);
+        if (i < items) {
 #pragma unroll
-      for (int j = 0; j < N; ++j) {
+          for (int k = 0; k < kInputs; ++k) a[u][k] = load<S, N>(in[k], i, p.in_step[k]);
+        }
+      }
+#pragma unroll
+      for (int u = 0; u < kUnroll; ++u) {
+        const int64_t i = base + u * static_cast<int64_t>(blockDim.x);
+        if (i < items) {
+          Pack<S, N> r[kOutputs];
+#pragma unroll
+          for (int j = 0; j < N; ++j) {
+            T x[kInputs];
+            T y[kOutputs];
+#pragma unroll
+            for (int k = 0; k < kInputs; ++k) x[k] = static_cast<T>(a[u][k].v[j]);
+            body(x, y);
+#pragma unroll
+            for (int k = 0; k < kOutputs; ++k) r[k].v[j] = static_cast<S>(y[k]);
+          }
+#pragma unroll
+          for (int k = 0; k < kOutputs; ++k) store<S, N>(out[k], i, p.out_step[k], r[k]);
+        }
+      }
+    }
+    if constexpr (N > 1) {  // the row's last row_len % N elements (contiguous: N > 1)
+      const int64_t i = items * N + blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+      if (i < row_len) {
         T x[kInputs];
         T y[kOutputs];
 #pragma unroll
-        for (int k = 0; k < kInputs; ++k) x[k] = static_cast<T>(a[k].v[j]);
+        for (int k = 0; k < kInputs; ++k) x[k] = static_cast<T>(in[k][i]);
         body(x, y);
 #pragma unroll
-        for (int k = 0; k < kOutputs; ++k) r[k].v[j] = static_cast<S>(y[k]);
+        for (int k = 0; k < kOutputs; ++k) out[k][i] = static_cast<S>(y[k]);
       }
-#pragma unroll
-      for (int k = 0; k < kOutputs; ++k) reinterpret_cast<Pack<S, N>*>(out[k])[i] = r[k];
-    }
-    // Tail of the row (fewer than N elements); with N = 1 the whole row, elements `step` apart.
-    for (int64_t i = packs * N + blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
-         i < row_len; i += step) {
-      T x[kInputs];
-      T y[kOutputs];
-#pragma unroll
-      for (int k = 0; k < kInputs; ++k) x[k] = static_cast<T>(in[k][N == 1 ? i * p.in_step[k] : i]);
-      body(x, y);
-#pragma unroll
-      for (int k = 0; k < kOutputs; ++k) out[k][N == 1 ? i * p.out_step[k] : i] = static_cast<S>(y[k]);
     }
   }
 }
 
 inline bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
+
+template <typename S, int N, int kInputs, int kOutputs, typename Body>
+void launch_kernel(const Body& body, const RowPointers<kInputs, kOutputs>& p, int64_t rows,
+                   int64_t row_len) {
+  // Items per row: packs (or elements), at least as many as the tail's elements.
+  const int64_t items = std::max<int64_t>(row_len / N, std::min<int64_t>(row_len, N - 1));
+  // Threads along a row: the next power of two >= items, at most kThreads.
+  int threads_x = 1;
+  while (threads_x < kThreads && threads_x < items) threads_x *= 2;
+  const int threads_y = kThreads / threads_x;
+  const int64_t tile = static_cast<int64_t>(threads_x) * unroll<N, kInputs>();
+  // A block per tile and per threads_y rows, within the grid's limits (the loops do the rest).
+  const int64_t blocks_x = std::min<int64_t>((items + tile - 1) / tile, 0x7fffffff);
+  const int64_t blocks_y = std::min<int64_t>((rows + threads_y - 1) / threads_y, 65535);
+  const dim3 grid(static_cast<unsigned>(blocks_x), static_cast<unsigned>(blocks_y));
+  const dim3 block(static_cast<unsigned>(threads_x), static_cast<unsigned>(threads_y));
+  elementwise_rows_kernel<S, N, kInputs, kOutputs>
+      <<<grid, block, 0, at::cuda::getCurrentCUDAStream()>>>(body, p, rows, row_len);
+  C10_CUDA_KERNEL_LAUNCH_CHECK();
+}
 
 // Launches body over 2-D [rows, row_len] tensors (unary tensors are one row). Vector path when
 // every row start is 16-byte aligned and every row contiguous; the scalar kernel otherwise.
@@ -98,7 +171,6 @@ void launch(const Body& body, const at::Tensor* const* inputs, const at::Tensor*
             int64_t rows, int64_t row_len) {
   constexpr int kInputs = Body::kInputs, kOutputs = Body::kOutputs;
   RowPointers<kInputs, kOutputs> p;
-  constexpr int N = pack_size<S>();
   bool vectorizable = true;
   for (int k = 0; k < kInputs; ++k) {
     p.in[k] = inputs[k]->data_ptr();
@@ -114,25 +186,11 @@ void launch(const Body& body, const at::Tensor* const* inputs, const at::Tensor*
     vectorizable = vectorizable && p.out_step[k] == 1 && aligned16(p.out[k]) &&
                    (p.out_row_stride[k] * static_cast<int64_t>(sizeof(S))) % 16 == 0;
   }
-  const int n_per_thread = vectorizable ? N : 1;
-  const int64_t per_row = (row_len / n_per_thread) + (row_len % n_per_thread);
-  const int sms = at::cuda::getCurrentDeviceProperties()->multiProcessorCount;
-  // Enough blocks to fill every SM several times; the grid-stride loop covers the rest.
-  const int64_t max_blocks = static_cast<int64_t>(sms) * 16;
-  const int64_t blocks_x = std::max<int64_t>(
-      1, std::min<int64_t>((per_row + kThreads - 1) / kThreads, max_blocks));
-  const int64_t blocks_y = std::min<int64_t>(
-      rows, std::max<int64_t>(1, max_blocks / blocks_x) * 4);
-  const dim3 grid(static_cast<unsigned>(blocks_x), static_cast<unsigned>(std::min<int64_t>(blocks_y, 65535)));
-  const auto stream = at::cuda::getCurrentCUDAStream();
   if (vectorizable) {
-    elementwise_rows_kernel<S, N, kInputs, kOutputs>
-        <<<grid, kThreads, 0, stream>>>(body, p, rows, row_len);
+    launch_kernel<S, pack_size<S>()>(body, p, rows, row_len);
   } else {
-    elementwise_rows_kernel<S, 1, kInputs, kOutputs>
-        <<<grid, kThreads, 0, stream>>>(body, p, rows, row_len);
+    launch_kernel<S, 1>(body, p, rows, row_len);
   }
-  C10_CUDA_KERNEL_LAUNCH_CHECK();
 }
 
 }  // namespace cuda

@@ -40,6 +40,17 @@ namespace math {
 // calls unless -ffast-math, which would break inf/nan handling); the double normal CDF uses libm's
 // erfc. On a CUDA device: CUDA's accurate exp/expf, tanh/tanhf, erfc/erfcf.
 // ---------------------------------------------------------------------------------------------
+// a / b for a denominator 1 <= b < 2^100 (those below): with TORCHACT_CUDA_FAST_FLOAT_MATH (half
+// and bfloat16 storage on a CUDA device, see exp) the hardware reciprocal (2 ulp) instead of the
+// IEEE division's ten instructions.
+template <typename T>
+TORCHACT_HOST_DEVICE T div_bounded(T a, T b) {
+#if defined(__CUDA_ARCH__) && defined(TORCHACT_CUDA_FAST_FLOAT_MATH)
+  if constexpr (std::is_same<T, float>::value) return ::__fdividef(a, b);
+#endif
+  return a / b;
+}
+
 namespace detail {
 
 TORCHACT_HOST_DEVICE float bits_to_float(uint32_t u) {
@@ -204,7 +215,7 @@ TORCHACT_HOST_DEVICE float mills_ratio_f32(float t) {
   q = q * c + 1.2124536746335743f;
   q = q * c + 1.6807540792398403f;
   q = q * c + 1.0f;
-  return p / q;
+  return div_bounded(p, q);
 }
 
 }  // namespace detail
@@ -216,7 +227,13 @@ TORCHACT_HOST_DEVICE double tanh(double x) { return ::tanh(x); }
 TORCHACT_HOST_DEVICE double exp(double x) { return detail::exp_f64(x); }
 TORCHACT_HOST_DEVICE double tanh(double x) { return detail::tanh_f64(x); }
 #endif
-#if defined(__CUDA_ARCH__)
+#if defined(__CUDA_ARCH__) && defined(TORCHACT_CUDA_FAST_FLOAT_MATH)
+// Kernels for half and bfloat16 storage (kernels_float16.cu, kernels_bfloat16.cu), which are
+// compute-bound at their bandwidth: the hardware's 2^x (2 ulp, subnormal results kept) on a rounded
+// x log2(e), relative error below 1e-5 for |x| < 88, far below the storage's rounding.
+TORCHACT_HOST_DEVICE float exp(float x) { return ::exp2f(x * 1.4426950408889634f); }
+TORCHACT_HOST_DEVICE float tanh(float x) { return ::tanhf(x); }
+#elif defined(__CUDA_ARCH__)
 TORCHACT_HOST_DEVICE float exp(float x) { return ::expf(x); }
 TORCHACT_HOST_DEVICE float tanh(float x) { return ::tanhf(x); }
 #else
@@ -227,14 +244,15 @@ TORCHACT_HOST_DEVICE float tanh(float x) { return detail::tanh_f32(x); }
 // The standard normal CDF Phi(x) and density phi(x), both to full relative precision in both tails
 // (GELU needs Phi(x) for x << 0, where 1 + erf(x / sqrt 2) cancels: 26% error in float at x = -5).
 // float on the host: with t = |x|, 1 - Phi(t) = phi(t) M(t), so Phi(x) = phi(x) M(-x) for x < 0
-// and 1 - phi(x) M(x) for x >= 0, from the one exp phi needs anyway. double, and CUDA: erfc.
+// and 1 - phi(x) M(x) for x >= 0, from the one exp phi needs anyway (also on a CUDA device for half
+// and bfloat16 storage: half erfcf's instructions). double, and CUDA float storage: erfc.
 template <typename T>
 struct NormalCdfPdf {
   T cdf, pdf;
 };
 TORCHACT_HOST_DEVICE NormalCdfPdf<float> normal_cdf_pdf(float x) {
   const float pdf = exp(-0.5f * x * x) * 0.3989422804014327f;
-#if defined(__CUDA_ARCH__)
+#if defined(__CUDA_ARCH__) && !defined(TORCHACT_CUDA_FAST_FLOAT_MATH)
   return {0.5f * ::erfcf(-x * 0.7071067811865476f), pdf};
 #else
   const float tail = pdf * detail::mills_ratio_f32(x < 0.0f ? -x : x);
@@ -260,7 +278,7 @@ struct OnePlusMinusTanh {
 template <typename T>
 TORCHACT_HOST_DEVICE OnePlusMinusTanh<T> one_plus_minus_tanh(T u) {
   const T e = exp(T(-2) * (u < T(0) ? -u : u));
-  const T larger = T(2) / (T(1) + e);
+  const T larger = div_bounded(T(2), T(1) + e);
   const T smaller = larger * e;
   return u < T(0) ? OnePlusMinusTanh<T>{smaller, larger} : OnePlusMinusTanh<T>{larger, smaller};
 }
@@ -274,11 +292,24 @@ struct SigmoidPair {
 template <typename T>
 TORCHACT_HOST_DEVICE SigmoidPair<T> sigmoid_pair(T z) {
   const T a = exp(z < T(0) ? z : -z);
-  const T r = T(1) / (T(1) + a);
+  const T r = div_bounded(T(1), T(1) + a);
   return z < T(0) ? SigmoidPair<T>{a * r, r, a * r * r} : SigmoidPair<T>{r, a * r, a * r * r};
 }
 
-#if defined(__CUDA_ARCH__)
+#if defined(__CUDA_ARCH__) && defined(TORCHACT_CUDA_FAST_FLOAT_MATH)
+// Half and bfloat16 storage (see exp): e^y - 1 from the fast exp for |y| >= 1/4 (cancellation costs
+// at most 2 bits there), its Taylor polynomial of degree 6 below (relative error < 2e-7).
+TORCHACT_HOST_DEVICE float expm1(float y) {
+  float p = 1.0f / 720.0f;
+  p = p * y + 1.0f / 120.0f;
+  p = p * y + 1.0f / 24.0f;
+  p = p * y + 1.0f / 6.0f;
+  p = p * y + 0.5f;
+  p = p * y + 1.0f;
+  return (y < 0.25f && y > -0.25f) ? y * p : exp(y) - 1.0f;  // y * p: -0 stays -0
+}
+TORCHACT_HOST_DEVICE double expm1(double y) { return ::expm1(y); }
+#elif defined(__CUDA_ARCH__)
 TORCHACT_HOST_DEVICE float expm1(float y) { return ::expm1f(y); }
 TORCHACT_HOST_DEVICE double expm1(double y) { return ::expm1(y); }
 #else
@@ -317,7 +348,7 @@ TORCHACT_HOST_DEVICE double expm1(double y) {
 // below the type's precision. Branch-free, so the loops vectorize; exact at 0, nan stays nan.
 template <typename T>
 TORCHACT_HOST_DEVICE T log1p_unit(T u) {
-  const T s = u / (T(2) + u);
+  const T s = div_bounded(u, T(2) + u);
   const T s2 = s * s;
   const int last = sizeof(T) == 4 ? 15 : 35;  // the highest odd power kept
   T p = T(1) / T(last);
@@ -469,10 +500,10 @@ struct Mish {
     const bool negative = x < T(0);
     const T a = exp(negative ? x : -x);
     const T d = negative ? a * a + T(2) * a + T(2) : T(1) + T(2) * a + T(2) * a * a;
-    const T t = (negative ? a * (a + T(2)) : T(1) + T(2) * a) / d;
-    const T one_minus_t = (negative ? T(2) : T(2) * a * a) / d;
-    const T one_plus_t = T(2) * (T(1) + a) * (T(1) + a) / d;
-    const T s = (negative ? a : T(1)) / (T(1) + a);
+    const T t = div_bounded(negative ? a * (a + T(2)) : T(1) + T(2) * a, d);
+    const T one_minus_t = div_bounded(negative ? T(2) : T(2) * a * a, d);
+    const T one_plus_t = div_bounded(T(2) * (T(1) + a) * (T(1) + a), d);
+    const T s = div_bounded(negative ? a : T(1), T(1) + a);
     return {t, one_minus_t * one_plus_t, s};
   }
   TORCHACT_HOST_DEVICE T forward(T x) const { return x * parts(x).t; }
@@ -570,13 +601,24 @@ struct Relu6 : Hardtanh<T> {
   TORCHACT_HOST_DEVICE Relu6() : Hardtanh<T>(Params{{0.0, 6.0, 0.0}}) {}
 };
 
+// x / 6: the IEEE division on the host, as ATen's CPU kernels; on a CUDA device the product with
+// 1/6, as ATen's CUDA kernels (the division's slow-path check cost hardswish half its bandwidth).
+template <typename T>
+TORCHACT_HOST_DEVICE T div6(T x) {
+#if defined(__CUDA_ARCH__)
+  return x * T(1.0 / 6.0);
+#else
+  return x / T(6);
+#endif
+}
+
 // hardsigmoid(x) = clamp(x + 3, 0, 6) / 6; derivative 1/6 strictly inside (-3, 3), else 0 (nan: 0).
 template <typename T>
 struct Hardsigmoid {
   static constexpr bool kSavesOutput = false;
   TORCHACT_HOST_DEVICE T forward(T x) const {
     const T r = x + T(3);
-    return (r < T(0) ? T(0) : (r > T(6) ? T(6) : r)) / T(6);
+    return div6(r < T(0) ? T(0) : (r > T(6) ? T(6) : r));
   }
   TORCHACT_HOST_DEVICE T derivative(T x) const {
     return (x > T(-3) && x < T(3)) ? T(1) / T(6) : T(0);
@@ -592,7 +634,7 @@ struct Hardswish {
   static constexpr bool kSavesOutput = false;
   TORCHACT_HOST_DEVICE T forward(T x) const {
     const T r = x + T(3);
-    return x * (r < T(0) ? T(0) : (r > T(6) ? T(6) : r)) / T(6);
+    return div6(x * (r < T(0) ? T(0) : (r > T(6) ? T(6) : r)));
   }
   TORCHACT_HOST_DEVICE T derivative(T x) const {
     return x <= T(-3) ? T(0) : (x < T(3) ? x / T(3) + T(0.5) : T(1));
