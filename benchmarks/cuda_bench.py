@@ -4,12 +4,16 @@ composition where ATen has none) and, for the gated ops, torch.compile of the co
 
 Each time is of `calls` back-to-back launches between two CUDA events, divided by `calls` (the
 median of several such runs), so host overhead between launches does not hide in the kernel time.
-Before timing, every result is checked against its reference (ATen's half-type kernels compute in
-float32 and round once, as torchact's; tolerances per dtype). Bandwidth counts each tensor read
+Before timing, every result is checked against its reference (ATen's op, or the composition
+computed in float32; tolerances per dtype). Bandwidth counts each tensor read
 or written once; "% of copy" compares with a device-to-device copy of the same bytes. Also the
 SwiGLU forward latency for 1, 16 and 256 tokens x 14336 against torch.compile. Prints one table.
 
-    TORCHACT_LIBRARY=build/pypi/libtorchact.so python3 benchmarks/cuda_bench.py [--quick]
+    TORCHACT_LIBRARY=build/pypi/libtorchact.so python3 benchmarks/cuda_bench.py [--quick] [--no-compile]
+
+--quick: bf16 only. --no-compile: no torch.compile columns or latency table (to compare two builds
+of torchact quickly). A result that does not match its reference is marked in the table (and the
+exit status is 1) rather than stopping the run.
 """
 import os
 import statistics
@@ -41,11 +45,15 @@ def time_ms(fn, calls=50, runs=7):
     return statistics.median(times)
 
 
-def check(name, ours, ref, dtype):
-    """ours() against ref() (ref run in float32 for half types): raises naming the op."""
+def mismatch(name, ours, ref, dtype):
+    """ours() against ref(): "" when they agree within the dtype's tolerance, else what differs."""
     got, expected = ours(), ref()
-    for g, e in zip(got if isinstance(got, tuple) else (got,), expected if isinstance(expected, tuple) else (expected,)):
-        torch.testing.assert_close(g.float(), e.float(), **TOL[dtype], msg=lambda m: f"{name}: {m}")
+    try:
+        for g, e in zip(got if isinstance(got, tuple) else (got,), expected if isinstance(expected, tuple) else (expected,)):
+            torch.testing.assert_close(g.float(), e.float(), **TOL[dtype])
+    except AssertionError as e:
+        return f"{name}: " + " ".join(str(e).split())[:300]
+    return ""
 
 
 def oai(gate, up, alpha=1.702, limit=7.0):
@@ -55,6 +63,8 @@ def oai(gate, up, alpha=1.702, limit=7.0):
 
 def main():
     quick = "--quick" in sys.argv
+    with_compile = "--no-compile" not in sys.argv
+    failures = []
     dev = torch.device("cuda")
     props = torch.cuda.get_device_properties(dev)
     print(f"GPU: {props.name} ({props.multi_processor_count} SMs), torch {torch.__version__}, "
@@ -71,12 +81,16 @@ def main():
         out = torch.empty_like(x)
         size = x.element_size() * x.numel()
         copy_ms = time_ms(lambda: out.copy_(x))  # reads and writes one tensor: 2 x size bytes
-        # (name, pass, tensors moved, torchact, reference); reference None: no ATen counterpart
+        # (name, pass, tensors moved, torchact, reference[, what to check against]): reference
+        # None: no ATen counterpart; a composition is checked against itself in float32 (ATen's
+        # half-type kernels compute in float32 and round once, as torchact's: the eager
+        # composition rounds after each op).
         cases = [
             ("sigmoid", "fwd", 2, lambda: ops.sigmoid(x), lambda: torch.sigmoid(x)),
             ("sigmoid", "bwd", 3, lambda: ops.sigmoid_backward(g, y_sig), lambda: aten.sigmoid_backward(g, y_sig)),
             ("tanh", "fwd", 2, lambda: ops.tanh(x), lambda: torch.tanh(x)),
-            ("tanh", "bwd", 3, lambda: ops.tanh_backward(g, y_tanh), lambda: aten.tanh_backward(g, y_tanh)),
+            ("tanh", "bwd", 3, lambda: ops.tanh_backward(g, y_tanh), lambda: aten.tanh_backward(g, y_tanh),
+             lambda: aten.tanh_backward(g.float(), y_tanh.float())),  # ATen's half kernel: 1 - y^2 in half
             ("relu", "fwd", 2, lambda: ops.relu(x), lambda: torch.relu(x)),
             ("relu", "bwd", 3, lambda: ops.relu_backward(g, y_relu), lambda: aten.threshold_backward(g, y_relu, 0)),
             ("leaky_relu", "fwd", 2, lambda: ops.leaky_relu(x, 0.01), lambda: F.leaky_relu(x, 0.01)),
@@ -97,22 +111,30 @@ def main():
             ("hardswish", "bwd", 3, lambda: ops.hardswish_backward(g, x), lambda: aten.hardswish_backward(g, x)),
             ("hardsigmoid", "fwd", 2, lambda: ops.hardsigmoid(x), lambda: F.hardsigmoid(x)),
             ("relu6", "fwd", 2, lambda: ops.relu6(x), lambda: F.relu6(x)),
-            ("quick_gelu", "fwd", 2, lambda: ops.quick_gelu(x), lambda: x * torch.sigmoid(1.702 * x)),
-            ("relu_squared", "fwd", 2, lambda: ops.relu_squared(x), lambda: torch.relu(x).square()),
-            ("swiglu", "fwd", 3, lambda: ops.swiglu(x, up), lambda: F.silu(x) * up),
+            ("quick_gelu", "fwd", 2, lambda: ops.quick_gelu(x), lambda: x * torch.sigmoid(1.702 * x),
+             lambda: x.float() * torch.sigmoid(1.702 * x.float())),
+            ("relu_squared", "fwd", 2, lambda: ops.relu_squared(x), lambda: torch.relu(x).square(),
+             lambda: torch.relu(x.float()).square()),
+            ("swiglu", "fwd", 3, lambda: ops.swiglu(x, up), lambda: F.silu(x) * up, lambda: F.silu(x.float()) * up.float()),
             ("swiglu", "bwd", 5, lambda: ops.swiglu_backward(g, x, up), None),
-            ("geglu", "fwd", 3, lambda: ops.geglu(x, up), lambda: F.gelu(x) * up),
-            ("swiglu_oai", "fwd", 3, lambda: ops.swiglu_oai(x, up), lambda: oai(x, up)),
-            ("swiglu_packed", "fwd", 3, lambda: ops.swiglu_packed(packed), lambda: F.silu(x) * up),
-            ("swiglu_packed interleaved", "fwd", 3, lambda: ops.swiglu_packed(inter, -1, interleaved=True), lambda: F.silu(x) * up),
+            ("geglu", "fwd", 3, lambda: ops.geglu(x, up), lambda: F.gelu(x) * up, lambda: F.gelu(x.float()) * up.float()),
+            ("swiglu_oai", "fwd", 3, lambda: ops.swiglu_oai(x, up), lambda: oai(x, up), lambda: oai(x.float(), up.float())),
+            ("swiglu_packed", "fwd", 3, lambda: ops.swiglu_packed(packed), lambda: F.silu(x) * up,
+             lambda: F.silu(x.float()) * up.float()),
+            ("swiglu_packed interleaved", "fwd", 3, lambda: ops.swiglu_packed(inter, -1, interleaved=True),
+             lambda: F.silu(x) * up, lambda: F.silu(x.float()) * up.float()),
         ]
-        for name, kind, tensors, ours, ref in cases:
-            if ref is not None:
-                check(f"{name} {kind} {dt}", ours, ref, dtype)
+        for name, kind, tensors, ours, ref, *exact in cases:
+            bad = mismatch(f"{name} {kind} {dt}", ours, exact[0] if exact else ref, dtype) if ref else ""
+            if bad:
+                failures.append(bad)
+                name = name + " (MISMATCH)"
             t = time_ms(ours)
             r = time_ms(ref) if ref else float("nan")
             rows.append((name, kind, dt, t, r, float("nan"), tensors * size / t / 1e6,
                          copy_ms * tensors / 2 / t))
+        if not with_compile:
+            continue
         # The gated ops end to end against eager and torch.compile of the composition.
         a = x.detach().requires_grad_(True)
         b = up.detach().requires_grad_(True)
@@ -132,6 +154,10 @@ def main():
     for name, kind, dt, t, r, c, gbs, frac in rows:
         print(f"| {name} | {kind} | {dt} | {t:.3f} | {r:.3f} | {t / r:.2f} | {c:.3f} | {t / c:.2f} | "
               f"{gbs:.0f} | {100 * frac:.0f}% |")
+    for bad in failures:
+        print("MISMATCH", bad)
+    if not with_compile:
+        sys.exit(1 if failures else 0)
     # Latency for few tokens (decode): where kernel libraries usually lose to torch.compile.
     print("\n| swiglu fwd, bf16, tokens x 14336 | torchact us | torch.compile us | ratio |")
     print("|---|---|---|---|")
@@ -141,6 +167,7 @@ def main():
         b = torch.randn_like(a)
         t, c = time_ms(lambda: ops.swiglu(a, b), calls=200), time_ms(lambda: compiled(a, b), calls=200)
         print(f"| {tokens} | {1000 * t:.1f} | {1000 * c:.1f} | {t / c:.2f} |")
+    sys.exit(1 if failures else 0)
 
 
 if __name__ == "__main__":

@@ -168,6 +168,27 @@ TEST(Cuda, PackedVectorAndInterleavedPaths) {
                           "geglu_packed dim 1 interleaved");
 }
 
+// Row lengths around the block shapes: short rows share a block (several rows per block), rows of
+// whole 16-byte packs plus a tail (inner 20, 1028: the vector path with its scalar tail on every
+// row), odd rows (the scalar path), one row and many.
+TEST(Cuda, PackedRowLengthsAndTails) {
+  SKIP_WITHOUT_CUDA();
+  torch::manual_seed(22);
+  for (const auto dtype : {at::kBFloat16, at::kFloat}) {
+    for (const int64_t inner : {1, 3, 4, 13, 20, 36, 257, 1028}) {
+      for (const int64_t rows : {1, 7, 300}) {
+        const Tensor x = (torch::randn({rows, 2 * inner}) * 3).to(dtype);
+        for (const bool interleaved : {false, true}) {
+          expect_cuda_matches_cpu(
+              [&](const Tensor& t) { return torchact::geglu_packed(t, -1, interleaved); }, x,
+              "geglu_packed " + dtype_name(dtype) + " " + std::to_string(rows) + " x " +
+                  std::to_string(inner) + (interleaved ? " interleaved" : " halves"));
+        }
+      }
+    }
+  }
+}
+
 TEST(Cuda, MoreRowsThanTheGridHas) {
   SKIP_WITHOUT_CUDA();
   const Tensor x = torch::randn({70000, 2 * 8}).to(at::kBFloat16);  // 70000 rows > 65535
@@ -191,6 +212,7 @@ TEST(Cuda, SecondStream) {
 #else
   const Tensor x = torch::randn({1 << 20}, torch::kCUDA);
   const Tensor expected = torchact::silu(x);
+  torch::cuda::synchronize();  // x and expected are ready before another stream reads them
   auto stream = c10::cuda::getStreamFromPool();
   Tensor y;
   {
