@@ -61,6 +61,13 @@ def oai(gate, up, alpha=1.702, limit=7.0):
     return g * torch.sigmoid(alpha * g) * (up.clamp(-limit, limit) + 1)
 
 
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def step(gate, up, limit=7.0):
+    return F.silu(gate).clamp(max=limit) * up.clamp(-limit, limit)
+
+
 def main():
     quick = "--quick" in sys.argv
     with_compile = "--no-compile" not in sys.argv
@@ -109,8 +116,17 @@ def main():
             ("softplus", "bwd", 3, lambda: ops.softplus_backward(g, x, 1.0, 20.0), lambda: aten.softplus_backward(g, x, 1.0, 20.0)),
             ("hardswish", "fwd", 2, lambda: ops.hardswish(x), lambda: F.hardswish(x)),
             ("hardswish", "bwd", 3, lambda: ops.hardswish_backward(g, x), lambda: aten.hardswish_backward(g, x)),
+            ("selu", "fwd", 2, lambda: ops.selu(x), lambda: F.selu(x)),
+            ("selu", "bwd", 3, lambda: ops.selu_backward(g, x),
+             lambda: aten.elu_backward(g, SELU_ALPHA, SELU_SCALE, 1.0, False, x)),
+            ("celu", "fwd", 2, lambda: ops.celu(x, 0.7), lambda: F.celu(x, 0.7)),
+            ("hardtanh", "fwd", 2, lambda: ops.hardtanh(x), lambda: F.hardtanh(x)),
+            ("hardtanh", "bwd", 3, lambda: ops.hardtanh_backward(g, x, -1.0, 1.0),
+             lambda: aten.hardtanh_backward(g, x, -1.0, 1.0)),
             ("hardsigmoid", "fwd", 2, lambda: ops.hardsigmoid(x), lambda: F.hardsigmoid(x)),
+            ("hardsigmoid", "bwd", 3, lambda: ops.hardsigmoid_backward(g, x), lambda: aten.hardsigmoid_backward(g, x)),
             ("relu6", "fwd", 2, lambda: ops.relu6(x), lambda: F.relu6(x)),
+            ("relu6", "bwd", 3, lambda: ops.relu6_backward(g, x), lambda: aten.hardtanh_backward(g, x, 0.0, 6.0)),
             ("quick_gelu", "fwd", 2, lambda: ops.quick_gelu(x), lambda: x * torch.sigmoid(1.702 * x),
              lambda: x.float() * torch.sigmoid(1.702 * x.float())),
             ("relu_squared", "fwd", 2, lambda: ops.relu_squared(x), lambda: torch.relu(x).square(),
@@ -119,6 +135,11 @@ def main():
             ("swiglu", "bwd", 5, lambda: ops.swiglu_backward(g, x, up), None),
             ("geglu", "fwd", 3, lambda: ops.geglu(x, up), lambda: F.gelu(x) * up, lambda: F.gelu(x.float()) * up.float()),
             ("swiglu_oai", "fwd", 3, lambda: ops.swiglu_oai(x, up), lambda: oai(x, up), lambda: oai(x.float(), up.float())),
+            ("swiglu_oai", "bwd", 5, lambda: ops.swiglu_oai_backward(g, x, up), None),
+            ("geglu", "bwd", 5, lambda: ops.geglu_backward(g, x, up), None),
+            ("reglu", "fwd", 3, lambda: ops.reglu(x, up), lambda: F.relu(x) * up, lambda: F.relu(x.float()) * up.float()),
+            ("swiglu_step", "fwd", 3, lambda: ops.swiglu_step(x, up), lambda: step(x, up),
+             lambda: step(x.float(), up.float())),
             ("swiglu_packed", "fwd", 3, lambda: ops.swiglu_packed(packed), lambda: F.silu(x) * up,
              lambda: F.silu(x.float()) * up.float()),
             ("swiglu_packed interleaved", "fwd", 3, lambda: ops.swiglu_packed(inter, -1, interleaved=True),
