@@ -38,7 +38,9 @@ namespace math {
 // Elementary functions. On the host, exp, expm1 and tanh (float and double), the float normal CDF
 // and log1p on [0, 1] are the branch-free versions below, which GCC vectorizes (libm's are scalar
 // calls unless -ffast-math, which would break inf/nan handling); the double normal CDF uses libm's
-// erfc. On a CUDA device: CUDA's accurate exp/expf, tanh/tanhf, erfc/erfcf.
+// erfc. On a CUDA device: CUDA's accurate exp/expf, tanh/tanhf, erfc/erfcf, except in the kernels
+// for half and bfloat16 storage (TORCHACT_CUDA_FAST_FLOAT_MATH: float exp, expm1, the normal CDF
+// and div_bounded take cheaper forms there).
 // ---------------------------------------------------------------------------------------------
 // a / b for a denominator 1 <= b < 2^100 (those below): with TORCHACT_CUDA_FAST_FLOAT_MATH (half
 // and bfloat16 storage on a CUDA device, see exp) the hardware reciprocal (2 ulp) instead of the
@@ -227,14 +229,17 @@ TORCHACT_HOST_DEVICE double tanh(double x) { return ::tanh(x); }
 TORCHACT_HOST_DEVICE double exp(double x) { return detail::exp_f64(x); }
 TORCHACT_HOST_DEVICE double tanh(double x) { return detail::tanh_f64(x); }
 #endif
-#if defined(__CUDA_ARCH__) && defined(TORCHACT_CUDA_FAST_FLOAT_MATH)
-// Kernels for half and bfloat16 storage (kernels_float16.cu, kernels_bfloat16.cu), which are
-// compute-bound at their bandwidth: the hardware's 2^x (2 ulp, subnormal results kept) on a rounded
-// x log2(e), relative error below 1e-5 for |x| < 88, far below the storage's rounding.
-TORCHACT_HOST_DEVICE float exp(float x) { return ::exp2f(x * 1.4426950408889634f); }
-TORCHACT_HOST_DEVICE float tanh(float x) { return ::tanhf(x); }
-#elif defined(__CUDA_ARCH__)
-TORCHACT_HOST_DEVICE float exp(float x) { return ::expf(x); }
+#if defined(__CUDA_ARCH__)
+TORCHACT_HOST_DEVICE float exp(float x) {
+#if defined(TORCHACT_CUDA_FAST_FLOAT_MATH)
+  // Kernels for half and bfloat16 storage (kernels_float16.cu, kernels_bfloat16.cu), which are
+  // compute-bound at their bandwidth: the hardware's 2^x (2 ulp, subnormal results kept) on a
+  // rounded x log2(e), relative error below 1e-5 for |x| < 88, far below the storage's rounding.
+  return ::exp2f(x * 1.4426950408889634f);
+#else
+  return ::expf(x);
+#endif
+}
 TORCHACT_HOST_DEVICE float tanh(float x) { return ::tanhf(x); }
 #else
 TORCHACT_HOST_DEVICE float exp(float x) { return detail::exp_f32(x); }
@@ -327,10 +332,11 @@ TORCHACT_HOST_DEVICE T sigmoid_of_product(T b, T x) {
 #endif
 }
 
-#if defined(__CUDA_ARCH__) && defined(TORCHACT_CUDA_FAST_FLOAT_MATH)
-// Half and bfloat16 storage (see exp): e^y - 1 from the fast exp for |y| >= 1/4 (cancellation costs
-// at most 2 bits there), its Taylor polynomial of degree 6 below (relative error < 2e-7).
+#if defined(__CUDA_ARCH__)
 TORCHACT_HOST_DEVICE float expm1(float y) {
+#if defined(TORCHACT_CUDA_FAST_FLOAT_MATH)
+  // Half and bfloat16 storage (see exp): e^y - 1 from the fast exp for |y| >= 1/4 (cancellation
+  // costs at most 2 bits there), its Taylor polynomial of degree 6 below (relative error < 2e-7).
   float p = 1.0f / 720.0f;
   p = p * y + 1.0f / 120.0f;
   p = p * y + 1.0f / 24.0f;
@@ -338,10 +344,10 @@ TORCHACT_HOST_DEVICE float expm1(float y) {
   p = p * y + 0.5f;
   p = p * y + 1.0f;
   return (y < 0.25f && y > -0.25f) ? y * p : exp(y) - 1.0f;  // y * p: -0 stays -0
+#else
+  return ::expm1f(y);
+#endif
 }
-TORCHACT_HOST_DEVICE double expm1(double y) { return ::expm1(y); }
-#elif defined(__CUDA_ARCH__)
-TORCHACT_HOST_DEVICE float expm1(float y) { return ::expm1f(y); }
 TORCHACT_HOST_DEVICE double expm1(double y) { return ::expm1(y); }
 #else
 // e^y - 1 for a float y, computed in double and rounded once: within half an ulp (and 2e-10), as
