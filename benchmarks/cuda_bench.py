@@ -64,8 +64,19 @@ def oai(gate, up, alpha=1.702, limit=7.0):
 SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
 
 
+def swiglu(gate, up):
+    return F.silu(gate) * up
+
+
 def step(gate, up, limit=7.0):
     return F.silu(gate).clamp(max=limit) * up.clamp(-limit, limit)
+
+
+def composition(fn, *inputs):
+    """A PyTorch reference as (eager, the same in float32): timed against the first, checked
+    against the second (ATen's half-type kernels compute in float32 and round once, as torchact's;
+    an eager composition rounds after each op)."""
+    return (lambda: fn(*inputs)), (lambda: fn(*(t.float() for t in inputs)))
 
 
 def main():
@@ -89,15 +100,13 @@ def main():
         size = x.element_size() * x.numel()
         copy_ms = time_ms(lambda: out.copy_(x))  # reads and writes one tensor: 2 x size bytes
         # (name, pass, tensors moved, torchact, reference[, what to check against]): reference
-        # None: no ATen counterpart; a composition is checked against itself in float32 (ATen's
-        # half-type kernels compute in float32 and round once, as torchact's: the eager
-        # composition rounds after each op).
+        # None: no ATen counterpart; a composition is checked against itself in float32.
         cases = [
             ("sigmoid", "fwd", 2, lambda: ops.sigmoid(x), lambda: torch.sigmoid(x)),
             ("sigmoid", "bwd", 3, lambda: ops.sigmoid_backward(g, y_sig), lambda: aten.sigmoid_backward(g, y_sig)),
             ("tanh", "fwd", 2, lambda: ops.tanh(x), lambda: torch.tanh(x)),
-            ("tanh", "bwd", 3, lambda: ops.tanh_backward(g, y_tanh), lambda: aten.tanh_backward(g, y_tanh),
-             lambda: aten.tanh_backward(g.float(), y_tanh.float())),  # ATen's half kernel: 1 - y^2 in half
+            ("tanh", "bwd", 3, lambda: ops.tanh_backward(g, y_tanh),  # ATen's half kernel: 1 - y^2 in half
+             *composition(aten.tanh_backward, g, y_tanh)),
             ("relu", "fwd", 2, lambda: ops.relu(x), lambda: torch.relu(x)),
             ("relu", "bwd", 3, lambda: ops.relu_backward(g, y_relu), lambda: aten.threshold_backward(g, y_relu, 0)),
             ("leaky_relu", "fwd", 2, lambda: ops.leaky_relu(x, 0.01), lambda: F.leaky_relu(x, 0.01)),
@@ -127,23 +136,19 @@ def main():
             ("hardsigmoid", "bwd", 3, lambda: ops.hardsigmoid_backward(g, x), lambda: aten.hardsigmoid_backward(g, x)),
             ("relu6", "fwd", 2, lambda: ops.relu6(x), lambda: F.relu6(x)),
             ("relu6", "bwd", 3, lambda: ops.relu6_backward(g, x), lambda: aten.hardtanh_backward(g, x, 0.0, 6.0)),
-            ("quick_gelu", "fwd", 2, lambda: ops.quick_gelu(x), lambda: x * torch.sigmoid(1.702 * x),
-             lambda: x.float() * torch.sigmoid(1.702 * x.float())),
-            ("relu_squared", "fwd", 2, lambda: ops.relu_squared(x), lambda: torch.relu(x).square(),
-             lambda: torch.relu(x.float()).square()),
-            ("swiglu", "fwd", 3, lambda: ops.swiglu(x, up), lambda: F.silu(x) * up, lambda: F.silu(x.float()) * up.float()),
+            ("quick_gelu", "fwd", 2, lambda: ops.quick_gelu(x), *composition(lambda t: t * torch.sigmoid(1.702 * t), x)),
+            ("relu_squared", "fwd", 2, lambda: ops.relu_squared(x), *composition(lambda t: torch.relu(t).square(), x)),
+            ("swiglu", "fwd", 3, lambda: ops.swiglu(x, up), *composition(swiglu, x, up)),
             ("swiglu", "bwd", 5, lambda: ops.swiglu_backward(g, x, up), None),
-            ("geglu", "fwd", 3, lambda: ops.geglu(x, up), lambda: F.gelu(x) * up, lambda: F.gelu(x.float()) * up.float()),
-            ("swiglu_oai", "fwd", 3, lambda: ops.swiglu_oai(x, up), lambda: oai(x, up), lambda: oai(x.float(), up.float())),
+            ("geglu", "fwd", 3, lambda: ops.geglu(x, up), *composition(lambda a, b: F.gelu(a) * b, x, up)),
+            ("swiglu_oai", "fwd", 3, lambda: ops.swiglu_oai(x, up), *composition(oai, x, up)),
             ("swiglu_oai", "bwd", 5, lambda: ops.swiglu_oai_backward(g, x, up), None),
             ("geglu", "bwd", 5, lambda: ops.geglu_backward(g, x, up), None),
-            ("reglu", "fwd", 3, lambda: ops.reglu(x, up), lambda: F.relu(x) * up, lambda: F.relu(x.float()) * up.float()),
-            ("swiglu_step", "fwd", 3, lambda: ops.swiglu_step(x, up), lambda: step(x, up),
-             lambda: step(x.float(), up.float())),
-            ("swiglu_packed", "fwd", 3, lambda: ops.swiglu_packed(packed), lambda: F.silu(x) * up,
-             lambda: F.silu(x.float()) * up.float()),
+            ("reglu", "fwd", 3, lambda: ops.reglu(x, up), *composition(lambda a, b: F.relu(a) * b, x, up)),
+            ("swiglu_step", "fwd", 3, lambda: ops.swiglu_step(x, up), *composition(step, x, up)),
+            ("swiglu_packed", "fwd", 3, lambda: ops.swiglu_packed(packed), *composition(swiglu, x, up)),
             ("swiglu_packed interleaved", "fwd", 3, lambda: ops.swiglu_packed(inter, -1, interleaved=True),
-             lambda: F.silu(x) * up, lambda: F.silu(x.float()) * up.float()),
+             *composition(swiglu, x, up)),
         ]
         for name, kind, tensors, ours, ref, *exact in cases:
             bad = mismatch(f"{name} {kind} {dt}", ours, exact[0] if exact else ref, dtype) if ref else ""
@@ -159,7 +164,7 @@ def main():
         # The gated ops end to end against eager and torch.compile of the composition.
         a = x.detach().requires_grad_(True)
         b = up.detach().requires_grad_(True)
-        for name, ours_fn, composed in (("swiglu", ops.swiglu, lambda a, b: F.silu(a) * b),
+        for name, ours_fn, composed in (("swiglu", ops.swiglu, swiglu),
                                         ("swiglu_oai", ops.swiglu_oai, oai)):
             compiled = torch.compile(composed)
             def fwd_bwd(f):
@@ -182,7 +187,7 @@ def main():
     # Latency for few tokens (decode): where kernel libraries usually lose to torch.compile.
     print("\n| swiglu fwd, bf16, tokens x 14336 | torchact us | torch.compile us | ratio |")
     print("|---|---|---|---|")
-    compiled = torch.compile(lambda a, b: F.silu(a) * b)
+    compiled = torch.compile(swiglu)
     for tokens in (1, 16, 256):
         a = torch.randn(tokens, 14336, device=dev, dtype=torch.bfloat16)
         b = torch.randn_like(a)
