@@ -111,16 +111,18 @@ TORCHACT_HOST_DEVICE ReducedF64 reduce_by_ln2_f64(double x) {
 }
 
 // e^r - 1 for |r| <= ln2/2 by the Taylor series without its constant: degree 7 in float,
-// degree 13 in double (truncation < 5e-18 relative).
+// degree 13 in double (truncation < 5e-18 relative). In float, e^r - 1 = r + r^2 q(r) with
+// q(r) = 1/2 + r/6 + ... + r^5/5040 (also exp_split_nonpos_f32's).
+TORCHACT_HOST_DEVICE float expm1_taylor_q_f32(float r) {
+  float q = 1.0f / 5040.0f;
+  q = q * r + 1.0f / 720.0f;
+  q = q * r + 1.0f / 120.0f;
+  q = q * r + 1.0f / 24.0f;
+  q = q * r + 1.0f / 6.0f;
+  return q * r + 0.5f;
+}
 TORCHACT_HOST_DEVICE float expm1_reduced_f32(float r) {
-  float p = 1.0f / 5040.0f;
-  p = p * r + 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  return p * r;
+  return (expm1_taylor_q_f32(r) * r + 1.0f) * r;
 }
 TORCHACT_HOST_DEVICE double expm1_reduced_f64(double r) {
   double p = 1.0 / 6227020800.0;
@@ -380,24 +382,32 @@ TORCHACT_HOST_DEVICE double expm1(double y) {
 }
 #endif
 
-// log(1 + u) for u in [0, 1] (softplus needs log1p(e^-|z|)): with s = u / (2 + u) in [0, 1/3],
-// log(1 + u) = 2 atanh(s) = 2 (s + s^3/3 + s^5/5 + ...), the series cut where the next term is
-// below the type's precision. Branch-free, so the loops vectorize; exact at 0, nan stays nan.
+// atanh(s) / s - 1 = s^2 (1/3 + s^2/5 + s^4/7 + ...) for |s| <= 1/3: the bracket, as a polynomial
+// in s2 = s^2 cut where the next term is below the type's precision (last power s^15 in float,
+// s^35 in double).
 template <typename T>
-TORCHACT_HOST_DEVICE T log1p_unit(T u) {
-  const T s = div_bounded(u, T(2) + u);
-  const T s2 = s * s;
+TORCHACT_HOST_DEVICE T atanh_series_tail(T s2) {
   const int last = sizeof(T) == 4 ? 15 : 35;  // the highest odd power kept
   T p = T(1) / T(last);
-  // Unrolled, so that each 1 / k is a constant (GCC peels at most 16 iterations by itself: double's
-  // 17 were divisions at run time, 10x the time).
+  // Unrolled, so that each 1 / k is a constant (left to itself, GCC ran double's series as
+  // divisions at run time, 10x the time).
 #if defined(__CUDACC__)
 #pragma unroll
 #else
 #pragma GCC unroll 18
 #endif
-  for (int k = last - 2; k >= 1; k -= 2) p = p * s2 + T(1) / T(k);
-  return T(2) * s * p;
+  for (int k = last - 2; k >= 3; k -= 2) p = p * s2 + T(1) / T(k);
+  return p;
+}
+
+// log(1 + u) for u in [0, 1] (softplus needs log1p(e^-|z|)): with s = u / (2 + u) in [0, 1/3],
+// log(1 + u) = 2 atanh(s) = 2s (1 + s^2 atanh_series_tail(s^2)). Branch-free, so the loops
+// vectorize; exact at 0, nan stays nan.
+template <typename T>
+TORCHACT_HOST_DEVICE T log1p_unit(T u) {
+  const T s = div_bounded(u, T(2) + u);
+  const T s2 = s * s;
+  return T(2) * s * (atanh_series_tail(s2) * s2 + T(1));
 }
 
 // log(1 + e^z), softplus's forward, for a float z on the host to within 1e-7 relative (8.2e-8
@@ -420,13 +430,7 @@ struct ExpSplitF32 {
 TORCHACT_HOST_DEVICE ExpSplitF32 exp_split_nonpos_f32(float y) {
   const ReducedF32 red = reduce_by_ln2_f32(y < -86.5f ? -86.5f : y);
   const float r = red.r;
-  float q = 1.0f / 5040.0f;
-  q = q * r + 1.0f / 720.0f;
-  q = q * r + 1.0f / 120.0f;
-  q = q * r + 1.0f / 24.0f;
-  q = q * r + 1.0f / 6.0f;
-  q = q * r + 0.5f;
-  const float t = (r * r) * q + r;
+  const float t = (r * r) * expm1_taylor_q_f32(r) + r;
   const float hi = 1.0f + t;
   const float lo = (1.0f - hi) + t;
   return {y < -86.5f ? 0.0f : hi * pow2_f32(red.n), lo * pow2_f32(red.n < -30 ? -30 : red.n)};
@@ -438,7 +442,7 @@ TORCHACT_HOST_DEVICE T log1p_exp(T z) {  // log(1 + e^z) = max(z, 0) + log1p(e^-
   return (z > T(0) ? z : T(0)) + log1p_unit(exp(z < T(0) ? z : -z));
 }
 #if !defined(__CUDA_ARCH__)
-// log(1 + u + du) with u = e^-|z| as above and s = u / (2 + u): 2 atanh(s) = 2s + 2s^3 p(s^2),
+// log(1 + u + du) with u = e^-|z| as above and s = u / (2 + u): 2 atanh(s) = 2s + 2s^3 p(s^2) (p: atanh_series_tail),
 // plus 2 ds (1 + s^2) where ds, the error of the rounded s, comes from the exact error of 2 + u
 // (Fast2Sum), of the division (a fused multiply-add) and du's effect d s / d u = (1 - s)^2 / 2
 // (1 / (2 + u) = (1 - s) / 2). max(z, 0) + 2s is summed exactly (Fast2Sum, larger first).
@@ -453,13 +457,7 @@ TORCHACT_HOST_DEVICE float log1p_exp(float z) {
   const float one_minus_s = 1.0f - s;
   const float ds = 0.5f * one_minus_s * ((std::fma(-s, d, u) - s * d_error) + a.lo * one_minus_s);
   const float s2 = s * s;
-  float p = 1.0f / 15.0f;
-#if defined(__CUDACC__)
-#pragma unroll
-#else
-#pragma GCC unroll 8
-#endif
-  for (int k = 13; k >= 3; k -= 2) p = p * s2 + 1.0f / static_cast<float>(k);
+  const float p = atanh_series_tail(s2);
   const float m = z > 0.0f ? z : 0.0f;
   const float two_s = 2.0f * s;
   const float larger = m > two_s ? m : two_s, smaller = m > two_s ? two_s : m;
