@@ -19,6 +19,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 from setuptools import Extension, setup
@@ -61,6 +62,11 @@ def _build_facts(build_dir):
                 (build_dir / "torchact_build.txt").read_text().splitlines() if "=" in line)
 
 
+def _targets(built):
+    """The CMake targets the package ships: the library, and torchact._C where it is configured."""
+    return ["torchact"] + (["torchact_python"] if built.get("python_module") else [])
+
+
 class BuildWithCMake(build_ext):
     def build_extension(self, ext):
         torch_info = find_torch()
@@ -77,8 +83,8 @@ class BuildWithCMake(build_ext):
             build_dir = Path(existing).resolve()
             if not (build_dir / "CMakeCache.txt").exists():
                 raise RuntimeError(f"TORCHACT_CMAKE_BUILD_DIR={existing} is not a configured CMake tree")
-            subprocess.check_call([cmake, "--build", str(build_dir), "--target", "torchact"])
             built = _build_facts(build_dir)
+            subprocess.check_call([cmake, "--build", str(build_dir), "--target", *_targets(built)])
             if built["libtorch_version"].split(".")[:2] != torch_info["version"].split(".")[:2]:
                 raise RuntimeError(f"TORCHACT_CMAKE_BUILD_DIR={existing} was built against LibTorch "
                                    f"{built['libtorch_version']}, but this Python has torch "
@@ -93,13 +99,15 @@ class BuildWithCMake(build_ext):
             f"-DTORCHACT_CUDA={cuda}",
             "-DTORCHACT_BUILD_TESTS=OFF", "-DTORCHACT_BUILD_EXAMPLES=OFF",
             "-DTORCHACT_BUILD_BENCHMARKS=OFF",
+            f"-DTORCHACT_PYTHON={sys.executable}",  # torchact._C is built for this Python
         ] + shlex.split(os.environ.get("CMAKE_ARGS", ""))
         jobs = os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL") or str(os.cpu_count() or 1)
         if subprocess.call(configure) != 0:
             # A tree left by other CMAKE_ARGS may not reconfigure: start it afresh, once.
             shutil.rmtree(build_dir)
             subprocess.check_call(configure)
-        subprocess.check_call([cmake, "--build", str(build_dir), "--target", "torchact", "-j", jobs])
+        subprocess.check_call([cmake, "--build", str(build_dir), "--target",
+                               *_targets(_build_facts(build_dir)), "-j", jobs])
         self._package(ext, build_dir, torch_info)
 
     def _package(self, ext, build_dir, torch_info):
@@ -108,6 +116,17 @@ class BuildWithCMake(build_ext):
         (package_dir / "lib").mkdir(parents=True, exist_ok=True)
         shutil.copy2(build_dir / "libtorchact.so", package_dir / "lib" / "libtorchact.so")
         built = _build_facts(build_dir)
+        # torchact._C, the wrappers' direct entry (CMakeLists.txt), where it was built.
+        for old in package_dir.glob("_C.*"):
+            old.unlink()
+        module = built.get("python_module", "")
+        if module and not module.endswith(sysconfig.get_config_var("EXT_SUFFIX")):
+            raise RuntimeError(f"{build_dir} built torchact._C ({module}) for another Python than "
+                               f"{sys.executable}: configure it with -DTORCHACT_PYTHON={sys.executable}")
+        if module:
+            shutil.copy2(build_dir / module, package_dir / module)
+        self._outputs = ["lib/libtorchact.so", "functional.py", "_build_info.py"]
+        self._outputs += [module] if module else []
         # The functional wrappers, generated from the op list (codegen/gen_ops.py) by CMake.
         shutil.copy2(Path(built["generated"]) / "python" / "torchact" / "functional.py",
                      package_dir / "functional.py")
@@ -116,12 +135,12 @@ class BuildWithCMake(build_ext):
             '"""Written by setup.py when the plugin was built."""\n'
             f"VERSION = {self.distribution.get_version()!r}\n"
             f"TORCH_VERSION = {torch_info['version']!r}\n"
-            f"WITH_CUDA = {with_cuda!r}\n")
+            f"WITH_CUDA = {with_cuda!r}\n"
+            f"PYTHON_MODULE = {bool(module)!r}\n")
 
     def get_outputs(self):
-        return [str(Path(self.build_lib) / "torchact" / "lib" / "libtorchact.so"),
-                str(Path(self.build_lib) / "torchact" / "functional.py"),
-                str(Path(self.build_lib) / "torchact" / "_build_info.py")]
+        outputs = getattr(self, "_outputs", ["lib/libtorchact.so", "functional.py", "_build_info.py"])
+        return [str(Path(self.build_lib) / "torchact" / f) for f in outputs]
 
 
 setup(

@@ -9,6 +9,7 @@ writes, under OUT_DIR (CMake runs this at configure time, into <build>/generated
                                        and the C++ API's definitions
     csrc/kernel_list.h                 the kernels the CPU and CUDA backends instantiate
     python/torchact/functional.py      the Python wrappers torchact.<name>
+    csrc/python_module.cpp             torchact._C, the wrappers' direct entry to the C++ API
 A file is rewritten only when its content changes. Standard library only.
 
 What is derived from a forward schema `name(ARGS, PARAMS) -> Tensor` (PARAMS: its float and str
@@ -536,47 +537,110 @@ def py_default(p):
 
 
 def py_function(name, tensors, params, doc, call_tensors):
+    """The public wrapper and its eager body. TorchScript compiles the wrapper and takes torch.ops
+    (the eager body is @torch.jit.unused: TorchScript checks only its signature). In eager mode,
+    plain tensors go straight to torchact._C (python_module.cpp), the op's C++ API without
+    torch.ops' boxed call; tensors with __torch_function__ (subclasses, modes, FX proxies), a
+    Dynamo trace and arguments pybind11 does not take as they are go through torch.ops."""
     # No keyword-only parameters in the wrappers (the ops keep theirs): TorchScript cannot compile
     # a function with keyword-only defaults, and torch.nn.functional has none either.
     args = [f"{p.name}: {PY_TYPE[p.type]} = {py_default(p)}" for p in params]
     signature = ", ".join([f"{t}: Tensor" for t in tensors] + args)
+    names = ", ".join(call_tensors + [p.name for p in params])
     call = ", ".join(call_tensors + [f"{p.name}={p.name}" if p.kw_only else p.name for p in params])
+    has_torch_function = (f"_has_torch_function_unary({tensors[0]})" if len(tensors) == 1 else
+                          f"_has_torch_function_variadic({', '.join(tensors)})")
     doc = textwrap.fill(doc, 96, initial_indent='    """', subsequent_indent="    ") + '"""'
     return [f"def {name}({signature}) -> Tensor:", doc,
+            "    if torch.jit.is_scripting():",
+            f"        return torch.ops.torchact.{name}({call})",
+            f"    return _eager_{name}({names})", "", "",
+            "@torch.jit.unused",
+            f"def _eager_{name}({signature}) -> Tensor:",
+            f"    if _C is not None and not _is_dynamo_compiling() and not {has_torch_function}:",
+            "        try:",
+            f"            return _C.{name}({names})",
+            "        except TypeError:  # an argument pybind11 does not take as it is",
+            "            pass",
             f"    return torch.ops.torchact.{name}({call})", "", ""]
 
 
-def gen_functional_py(ops):
-    names = []
-    body = []
+def python_functions(ops):
+    """(name, tensor arguments, parameters, doc, in place) of every Python wrapper, in the op
+    list's order."""
+    out = []
     for op in ops:
         if op.family == "unary":
-            body += py_function(op.name, ["input"], op.params, op.doc, ["input"])
-            names.append(op.name)
+            out.append((op.name, ["input"], op.params, op.doc, False))
             if op.inplace:
-                body += py_function(op.inplace, ["input"], op.params,
-                                    f"{op.name}, in place: input becomes {op.name}(input); returns "
-                                    "input. Under autograd as torch's in-place ops: not on a leaf that "
-                                    "requires grad.", ["input"])
-                names.append(op.inplace)
+                out.append((op.inplace, ["input"], op.params,
+                            f"{op.name}, in place: input becomes {op.name}(input); returns "
+                            "input. Under autograd as torch's in-place ops: not on a leaf that "
+                            "requires grad.", True))
         else:
-            body += py_function(op.name, ["gate", "up"], op.params,
-                                op.doc + " gate and up have one shape.", ["gate", "up"])
-            body += py_function(f"{op.name}_packed", ["input"], PACKED + op.params,
-                                f"{op.name}(gate, up) with gate and up packed in input along dim, "
-                                "the output of one Linear layer producing both: its two halves "
-                                "[gate | up] (the order of torch.chunk(input, 2, dim)) or, with "
-                                "interleaved=True, its even and odd elements [g0, u0, g1, u1, ...] "
-                                "(GPT-OSS checkpoints).", ["input"])
-            names += [op.name, f"{op.name}_packed"]
+            out.append((op.name, ["gate", "up"], op.params, op.doc + " gate and up have one shape.",
+                        False))
+            out.append((f"{op.name}_packed", ["input"], PACKED + op.params,
+                        f"{op.name}(gate, up) with gate and up packed in input along dim, "
+                        "the output of one Linear layer producing both: its two halves "
+                        "[gate | up] (the order of torch.chunk(input, 2, dim)) or, with "
+                        "interleaved=True, its even and odd elements [g0, u0, g1, u1, ...] "
+                        "(GPT-OSS checkpoints).", False))
+    return out
+
+
+def gen_functional_py(ops):
+    functions = python_functions(ops)
+    body = []
+    for name, tensors, params, doc, _ in functions:
+        body += py_function(name, tensors, params, doc, tensors)
     head = [f"# {GENERATED}",
             '"""Functional API: each function calls the registered op torch.ops.torchact.<name>, so it works',
             "with autograd (first and second derivatives), torch.compile, torch.export, TorchScript and the",
             "meta device. float32, float64, float16 and bfloat16, CPU and (when built) CUDA tensors of any",
-            'shape and strides; the result has the input\'s shape and dtype."""',
-            "import torch", "from torch import Tensor", "",
-            "__all__ = [" + ", ".join(f'"{n}"' for n in names) + "]", "", ""]
+            "shape and strides; the result has the input's shape and dtype.",
+            "",
+            "In eager mode a call with plain tensors skips torch.ops' Python entry (its boxed call costs",
+            "about a microsecond) and calls the op from torchact._C, as torch.relu calls its op: the same",
+            'op through the same dispatcher, so autograd, torch.func, DTensor and the rest see no difference."""',
+            "import torch",
+            "from torch import Tensor",
+            "from torch._C import _has_torch_function_unary, _has_torch_function_variadic",
+            "",
+            "from ._direct import C as _C, is_dynamo_compiling as _is_dynamo_compiling",
+            "",
+            "__all__ = [" + ", ".join(f'"{f[0]}"' for f in functions) + "]", "", ""]
     return "\n".join(head + body).rstrip() + "\n"
+
+
+# ---- The Python module torchact._C ------------------------------------------------------------
+
+PYBIND_TYPE = {"float": "double", "str": "std::string", "int": "int64_t", "bool": "bool"}
+
+
+def gen_python_module_cpp(ops):
+    """torchact._C: one pybind11 function per Python wrapper, calling the C++ API (positional
+    arguments only: the wrapper passes them all). float arguments take ints too, as torch.ops
+    does; int, bool and str ones only their own type, anything else raising TypeError, on which
+    the wrapper hands the call to torch.ops."""
+    lines = [f"// {GENERATED}",
+             "// torchact._C: the functional wrappers' direct entry (python/torchact/functional.py). Each",
+             "// function calls the op's C++ API, through the dispatcher as torch.ops does, without torch.ops'",
+             "// boxed call from Python.",
+             "#include \"python_module.h\"", "",
+             "PYBIND11_MODULE(_C, m) {",
+             "  m.doc() = \"torchact's ops for the functional wrappers (python/torchact/functional.py)\";"]
+    for name, tensors, params, _, inplace in python_functions(ops):
+        tensor_type = "at::Tensor" if inplace else "const at::Tensor&"
+        decls = [f"{tensor_type} {t}" for t in tensors] + [f"{PYBIND_TYPE[p.type]} {p.name}" for p in params]
+        args = ", ".join(tensors + [p.name for p in params])
+        pyargs = [f'py::arg("{t}")' for t in tensors] + [
+            f'py::arg("{p.name}")' + ("" if p.type == "float" else ".noconvert()") for p in params]
+        lines += [f'  m.def("{name}", []({", ".join(decls)}) {{',
+                  f"    return torchact::python::call([&] {{ return torchact::{name}({args}); }});",
+                  f"  }}, {', '.join(pyargs)});"]
+    lines += ["}", ""]
+    return "\n".join(lines)
 
 
 # ---- Main --------------------------------------------------------------------------------------
@@ -602,6 +666,7 @@ def main(argv):
     write_if_changed(os.path.join(out_dir, "csrc/ops.cpp"), gen_ops_cpp(ops))
     write_if_changed(os.path.join(out_dir, "csrc/kernel_list.h"), gen_kernel_list(ops))
     write_if_changed(os.path.join(out_dir, "python/torchact/functional.py"), gen_functional_py(ops))
+    write_if_changed(os.path.join(out_dir, "csrc/python_module.cpp"), gen_python_module_cpp(ops))
 
 
 if __name__ == "__main__":
