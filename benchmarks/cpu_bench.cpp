@@ -2,7 +2,11 @@
 // inputs in the same run, for float32, bfloat16 and float64, 2^16, 2^20 and 2^24 elements, on one
 // thread and on all threads. Prints one table with the ratio torchact / ATen per row (< 1: faster).
 //
-//   cpu_bench [--quick] [Google Benchmark flags, e.g. --benchmark_filter=silu]
+//   cpu_bench [--quick] [--repetitions=N] [Google Benchmark flags, e.g. --benchmark_filter=silu]
+//
+// --repetitions (default 3) with --benchmark_enable_random_interleaving=true steadies rows of a
+// fraction of a millisecond on a shared machine: the repetitions of torchact and ATen are then
+// shuffled through the run instead of following each other.
 //
 // Backward rows compare with ATen's backward op (sigmoid_backward, threshold_backward,
 // elu_backward, ...) on the same preallocated gradient; ops ATen lacks with their composition
@@ -15,6 +19,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <functional>
 #include <map>
@@ -184,10 +189,14 @@ class Collector : public benchmark::ConsoleReporter {
 
 int main(int argc, char** argv) {
   bool quick = false;
+  int repetitions = 0;
   std::vector<char*> args;
   for (int i = 0; i < argc; ++i) {
-    if (std::string(argv[i]) == "--quick") {
+    const std::string arg = argv[i];
+    if (arg == "--quick") {
       quick = true;
+    } else if (arg.rfind("--repetitions=", 0) == 0) {
+      repetitions = std::max(1, std::atoi(arg.c_str() + 14));
     } else {
       args.push_back(argv[i]);
     }
@@ -232,7 +241,7 @@ int main(int argc, char** argv) {
                 ->Unit(benchmark::kMillisecond)
                 ->UseRealTime()
                 ->MinTime(quick ? 0.02 : 0.05)
-                ->Repetitions(quick ? 2 : 3);
+                ->Repetitions(repetitions > 0 ? repetitions : (quick ? 2 : 3));
           }
         }
       }
