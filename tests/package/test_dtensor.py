@@ -142,6 +142,10 @@ def worker(rank, port):
         check_ops(mesh)
         check_second_derivative(mesh)
         check_tensor_parallel_mlp(mesh)
+        # Both ranks done with their collectives before either tears its gloo group down (a rank
+        # that exits while the other still sends to it can abort in gloo's threads: seen once,
+        # SIGABRT "terminate called without an active exception" in rank 0).
+        dist.barrier()
     finally:
         dist.destroy_process_group()
 
