@@ -89,7 +89,7 @@ class BuildWithCMake(build_ext):
                 raise RuntimeError(f"TORCHACT_CMAKE_BUILD_DIR={existing} was built against LibTorch "
                                    f"{built['libtorch_version']}, but this Python has torch "
                                    f"{torch_info['version']}")
-            self._package(ext, build_dir, torch_info)
+            self._package(ext, build_dir, torch_info, built)
             return
         build_dir.mkdir(parents=True, exist_ok=True)
         configure = [
@@ -106,16 +106,16 @@ class BuildWithCMake(build_ext):
             # A tree left by other CMAKE_ARGS may not reconfigure: start it afresh, once.
             shutil.rmtree(build_dir)
             subprocess.check_call(configure)
-        subprocess.check_call([cmake, "--build", str(build_dir), "--target",
-                               *_targets(_build_facts(build_dir)), "-j", jobs])
-        self._package(ext, build_dir, torch_info)
+        built = _build_facts(build_dir)
+        subprocess.check_call([cmake, "--build", str(build_dir), "--target", *_targets(built),
+                               "-j", jobs])
+        self._package(ext, build_dir, torch_info, built)
 
-    def _package(self, ext, build_dir, torch_info):
+    def _package(self, ext, build_dir, torch_info, built):
         """Copies the built library, the generated wrappers and the build's facts into the package."""
         package_dir = Path(self.get_ext_fullpath(ext.name)).parent  # <build_lib or source>/torchact
         (package_dir / "lib").mkdir(parents=True, exist_ok=True)
         shutil.copy2(build_dir / "libtorchact.so", package_dir / "lib" / "libtorchact.so")
-        built = _build_facts(build_dir)
         # torchact._C, the wrappers' direct entry (CMakeLists.txt), where it was built.
         for old in package_dir.glob("_C.*"):
             old.unlink()

@@ -5,8 +5,8 @@
 //
 //   build/pypi/benchmarks/call_bench [rounds]
 //
-// From Python the same calls cost more on torchact's side (benchmarks/compile_bench.py): a custom op
-// goes through torch.ops' boxed call, which ATen's generated bindings do not (README, CPU speed).
+// From Python (benchmarks/compile_bench.py) torchact's functions call the ops through torchact._C,
+// as ATen's bindings do, not through torch.ops' slower boxed call (README, CPU speed).
 #include <torch/torch.h>
 #include <torchact/torchact.h>
 

@@ -536,7 +536,7 @@ def py_default(p):
     return p.default
 
 
-def py_function(name, tensors, params, doc, call_tensors):
+def py_function(name, tensors, params, doc):
     """The public wrapper and its eager body. TorchScript compiles the wrapper and takes torch.ops
     (the eager body is @torch.jit.unused: TorchScript checks only its signature). In eager mode,
     plain tensors go straight to torchact._C (python_module.cpp), the op's C++ API without
@@ -546,8 +546,8 @@ def py_function(name, tensors, params, doc, call_tensors):
     # a function with keyword-only defaults, and torch.nn.functional has none either.
     args = [f"{p.name}: {PY_TYPE[p.type]} = {py_default(p)}" for p in params]
     signature = ", ".join([f"{t}: Tensor" for t in tensors] + args)
-    names = ", ".join(call_tensors + [p.name for p in params])
-    call = ", ".join(call_tensors + [f"{p.name}={p.name}" if p.kw_only else p.name for p in params])
+    names = ", ".join(tensors + [p.name for p in params])
+    call = ", ".join(tensors + [f"{p.name}={p.name}" if p.kw_only else p.name for p in params])
     has_torch_function = (f"_has_torch_function_unary({tensors[0]})" if len(tensors) == 1 else
                           f"_has_torch_function_variadic({', '.join(tensors)})")
     doc = textwrap.fill(doc, 96, initial_indent='    """', subsequent_indent="    ") + '"""'
@@ -593,7 +593,7 @@ def gen_functional_py(ops):
     functions = python_functions(ops)
     body = []
     for name, tensors, params, doc, _ in functions:
-        body += py_function(name, tensors, params, doc, tensors)
+        body += py_function(name, tensors, params, doc)
     head = [f"# {GENERATED}",
             '"""Functional API: each function calls the registered op torch.ops.torchact.<name>, so it works',
             "with autograd (first and second derivatives), torch.compile, torch.export, TorchScript and the",

@@ -442,8 +442,8 @@ TORCHACT_HOST_DEVICE T log1p_exp(T z) {  // log(1 + e^z) = max(z, 0) + log1p(e^-
   return (z > T(0) ? z : T(0)) + log1p_unit(exp(z < T(0) ? z : -z));
 }
 #if !defined(__CUDA_ARCH__)
-// log(1 + u + du) with u = e^-|z| as above and s = u / (2 + u): 2 atanh(s) = 2s + 2s^3 p(s^2) (p: atanh_series_tail),
-// plus 2 ds (1 + s^2) where ds, the error of the rounded s, comes from the exact error of 2 + u
+// log(1 + u + du) with u = e^-|z| as above and s = u / (2 + u): 2 atanh(s) = 2s + 2s^3 p(s^2)
+// (p: atanh_series_tail), plus 2 ds (1 + s^2) where ds, the error of the rounded s, comes from the exact error of 2 + u
 // (Fast2Sum), of the division (a fused multiply-add) and du's effect d s / d u = (1 - s)^2 / 2
 // (1 / (2 + u) = (1 - s) / 2). max(z, 0) + 2s is summed exactly (Fast2Sum, larger first).
 TORCHACT_HOST_DEVICE float log1p_exp(float z) {
