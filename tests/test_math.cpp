@@ -149,6 +149,9 @@ TEST(MathAccuracy, Expm1AndLog1pFloat) {
   EXPECT_EQ(torchact::math::expm1(kInf), kInf);
   EXPECT_EQ(torchact::math::expm1(89.0f), kInf);
   EXPECT_TRUE(std::isnan(torchact::math::expm1(std::nanf(""))));
+  EXPECT_TRUE(std::signbit(torchact::math::expm1(-0.0f)));  // elu(-0) = -0, as ATen's
+  EXPECT_TRUE(std::signbit(torchact::math::expm1(-0.0)));
+  EXPECT_FALSE(std::signbit(torchact::math::expm1(0.0f)));
   const auto l1p = sweep([](float u) { return u < 0.0f ? 0.0f : torchact::math::log1p_unit(u); },
                          [](double u) { return u < 0.0 ? 0.0 : std::log1p(u); }, 1.0f,
                          1.1754943508222875e-38);

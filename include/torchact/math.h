@@ -80,7 +80,7 @@ TORCHACT_HOST_DEVICE uint64_t double_to_bits(double d) {
 TORCHACT_HOST_DEVICE float pow2_f32(int32_t e) {
   return bits_to_float(static_cast<uint32_t>(e + 127) << 23);
 }
-TORCHACT_HOST_DEVICE double pow2_f64(int32_t e) {
+TORCHACT_HOST_DEVICE double pow2_f64(int64_t e) {
   return bits_to_double(static_cast<uint64_t>(e + 1023) << 52);
 }
 
@@ -99,14 +99,14 @@ TORCHACT_HOST_DEVICE ReducedF32 reduce_by_ln2_f32(float x) {
           (x - n * 0.693145751953125f) - n * 1.42860682030941723e-06f};
 }
 struct ReducedF64 {
-  int32_t n;
-  double r;
+  int64_t n;  // 64-bit like the lanes it comes from: as int32, GCC spent a quarter of expm1's loop
+  double r;   // converting lanes
 };
 TORCHACT_HOST_DEVICE ReducedF64 reduce_by_ln2_f64(double x) {
   const double kRound = 6755399441055744.0;  // 1.5 * 2^52
   const double shifted = x * 1.4426950408889634 + kRound;
   const double n = shifted - kRound;
-  return {static_cast<int32_t>(double_to_bits(shifted) - double_to_bits(kRound)),
+  return {static_cast<int64_t>(double_to_bits(shifted) - double_to_bits(kRound)),
           (x - n * 0.6931471803691238) - n * 1.9082149292705877e-10};
 }
 
@@ -167,23 +167,22 @@ TORCHACT_HOST_DEVICE double exp_f64(double x) {
   const double xc = x < -746.0 ? -746.0 : (x > 710.0 ? 710.0 : x);
   const ReducedF64 red = reduce_by_ln2_f64(xc);
   const double p = expm1_reduced_f64(red.r) + 1.0;
-  const int32_t half = red.n / 2;
+  const int64_t half = red.n / 2;
   const double result = p * pow2_f64(half) * pow2_f64(red.n - half);
   return x != x ? x : result;
 }
 
-// e^y - 1 for y >= 0 (or nan), without cancellation: for n >= 1,
-// e^y - 1 = 2^n ((e^r - 1) + (1 - 2^-n)), where 1 - 2^-n is exact. Callers keep y below the
-// overflow threshold.
+// e^y - 1 for y >= 0 (or nan), without cancellation: e^y - 1 = 2^n ((e^r - 1) + (1 - 2^-n)),
+// where 1 - 2^-n is exact (0 for n = 0). Callers keep y below the overflow threshold.
 TORCHACT_HOST_DEVICE float expm1_nonneg_f32(float y) {
   const ReducedF32 red = reduce_by_ln2_f32(y);
   const float em1_r = expm1_reduced_f32(red.r);
-  return red.n == 0 ? em1_r : (em1_r + (1.0f - pow2_f32(-red.n))) * pow2_f32(red.n);
+  return (em1_r + (1.0f - pow2_f32(-red.n))) * pow2_f32(red.n);
 }
 TORCHACT_HOST_DEVICE double expm1_nonneg_f64(double y) {
   const ReducedF64 red = reduce_by_ln2_f64(y);
   const double em1_r = expm1_reduced_f64(red.r);
-  return red.n == 0 ? em1_r : (em1_r + (1.0 - pow2_f64(-red.n))) * pow2_f64(red.n);
+  return (em1_r + (1.0 - pow2_f64(-red.n))) * pow2_f64(red.n);
 }
 
 // tanh|x| = e / (e + 2) with e = e^(2|x|) - 1: accurate near 0 and, with |x| clamped where tanh
@@ -304,11 +303,10 @@ TORCHACT_HOST_DEVICE SigmoidPair<T> sigmoid_pair(T z) {
 }
 
 // The type a float activation is computed in on the host where its float formula loses a few ulp
-// that ATen's does not (mish, swiglu_oai's gate: a rounded e^z, a rounded alpha g): double,
-// rounded once at the end, which the loops still vectorize, at about 3x the float math's time
-// (still 0.4x ATen's mish and 0.3-0.8x the clamped composition; quick_gelu and softplus, 1.2-1.5x
-// ATen's time that way, stay in float). On a CUDA device T itself (double is slow there; ATen's
-// CUDA kernels compute in float too).
+// that ATen's does not (mish: a rounded e^z): double, rounded once at the end, which the loops
+// still vectorize, at about 3x the float math's time (still 0.4x ATen's mish; quick_gelu, softplus
+// and swiglu_oai, 1.2-2.5x the ATen or composition time that way, stay in float). On a CUDA device
+// T itself (double is slow there; ATen's CUDA kernels compute in float too).
 #if defined(__CUDA_ARCH__)
 template <typename T>
 using HostWide = T;
@@ -317,21 +315,32 @@ template <typename T>
 using HostWide = typename std::conditional<std::is_same<T, float>::value, double, T>::type;
 #endif
 
-// sigmoid(b x) for swish and quick_gelu, whose float error is mostly the rounding of b x (e^(b x)
-// scales it by |b x|: 7e-7 at b x = -12): on the host b x = hi + lo exactly (lo by a fused
-// multiply-add) and e^(-|b x|) = e^(-|hi|) (1 -+ lo), 2e-7; lo is dropped where |hi| >= 100 (e^hi
-// is 0 or 1 there; an overflowed product would make lo infinite). On a CUDA device sigmoid(hi).
+// sigmoid(b x), 1 - sigmoid(b x) and sigmoid'(b x) for swish, quick_gelu and swiglu_oai, whose
+// float error is mostly the rounding of b x (e^(b x) scales it by |b x|: 7e-7 at b x = -12): on the
+// host b x = hi + lo exactly (lo by a fused multiply-add) and e^(-|b x|) = e^(-|hi|) (1 -+ lo),
+// 2e-7; lo is dropped where |hi| >= 100 (e^hi is 0 or 1 there; an overflowed product would make lo
+// infinite). On a CUDA device sigmoid_pair(hi).
 template <typename T>
-TORCHACT_HOST_DEVICE T sigmoid_of_product(T b, T x) {
+TORCHACT_HOST_DEVICE SigmoidPair<T> sigmoid_pair_of_product(T b, T x) {
   const T hi = b * x;
 #if defined(__CUDA_ARCH__)
-  return sigmoid_pair(hi).s;
+  return sigmoid_pair(hi);
 #else
   const T lo = (hi < T(100) && hi > T(-100)) ? std::fma(b, x, -hi) : T(0);
   const T a = exp(hi < T(0) ? hi : -hi) * (T(1) + (hi < T(0) ? lo : -lo));
   const T r = div_bounded(T(1), T(1) + a);
-  return hi < T(0) ? a * r : r;
+  return hi < T(0) ? SigmoidPair<T>{a * r, r, a * r * r} : SigmoidPair<T>{r, a * r, a * r * r};
 #endif
+}
+
+// d/dx x sigmoid(b x) = s (1 + x b (1 - s)) from p = sigmoid_pair_of_product(b, x). Near the
+// derivative's zero (b x about -1.28) the bracket cancels; formed by one fused multiply-add, its
+// error is that of b (1 - s) alone: float32 swish(beta=1.5) 2.3e-5 against 3.9e-5 for
+// s + x b s (1 - s) (ATen's composition: 3.2e-5). Where s is 0 that sum itself: 0, or nan for an
+// infinite x, as PyTorch's (the bracket could overflow there).
+template <typename T>
+TORCHACT_HOST_DEVICE T swish_derivative(T b, T x, const SigmoidPair<T>& p) {
+  return p.s == T(0) ? p.s + x * (b * p.ds) : p.s * std::fma(x, b * p.one_minus_s, T(1));
 }
 
 #if defined(__CUDA_ARCH__)
@@ -355,8 +364,9 @@ TORCHACT_HOST_DEVICE double expm1(double y) { return ::expm1(y); }
 // e^y - 1 for a float y, computed in double and rounded once: within half an ulp (and 2e-10), as
 // libm's (ELU's forward; float ops alone left it 2-4 ulp off). y = n ln2 + r, e^r - 1 = r + r^2 q(r)
 // by a degree-8 Taylor polynomial (truncation 2e-10 relative), then 2^n ((e^r - 1) + (1 - 2^-n)),
-// which cancels for no n (for n < 0 the sum is below -0.58). |y| capped where the float result is
-// -1 or inf; nan stays nan. About twice the time of float exp (1 ulp), which ELU's derivative keeps.
+// which cancels for no n (for n < 0 the sum is below -0.58; for n = 0 it is e^r - 1 itself). |y|
+// capped where the float result is -1 or inf; nan stays nan, +-0 stays +-0. About twice the time
+// of float exp (1 ulp), which ELU's derivative keeps.
 TORCHACT_HOST_DEVICE float expm1(float y) {
   const double yc = y < -104.0f ? -104.0 : (y > 89.0f ? 89.0 : static_cast<double>(y));
   const detail::ReducedF64 red = detail::reduce_by_ln2_f64(yc);
@@ -369,16 +379,16 @@ TORCHACT_HOST_DEVICE float expm1(float y) {
   q = q * r + 1.0 / 6.0;
   q = q * r + 0.5;
   const double em1_r = q * (r * r) + r;
-  return static_cast<float>(
-      red.n == 0 ? em1_r
-                 : (em1_r + (1.0 - detail::pow2_f64(-red.n))) * detail::pow2_f64(red.n));
+  const float result = static_cast<float>((em1_r + (1.0 - detail::pow2_f64(-red.n))) *
+                                          detail::pow2_f64(red.n));
+  return y == 0.0f ? y : result;  // e^r - 1 rounds -0 to +0
 }
 // e^y - 1 in double, without cancellation near 0: m = e^|y| - 1 (expm1_nonneg), then m for
 // y >= 0 and -m / (m + 1) for y < 0 (|y| capped where that is -1 exactly).
 TORCHACT_HOST_DEVICE double expm1(double y) {
   const double a = y < 0.0 ? (y < -80.0 ? 80.0 : -y) : (y > 710.0 ? 710.0 : y);
   const double m = detail::expm1_nonneg_f64(a);
-  return y < 0.0 ? -m / (m + 1.0) : m;
+  return y < 0.0 ? -m / (m + 1.0) : (y == 0.0 ? y : m);  // -0 stays -0
 }
 #endif
 
@@ -572,21 +582,21 @@ struct Silu {
   }
 };
 
-// swish(x) = x sigmoid(beta x); derivative s + x beta s (1 - s) with s = sigmoid(beta x). beta x
-// is never formed outside the sigmoid: where it overflows (x = 3.4e38, beta = 1.702), s (1 - s) is
-// exactly 0 and the derivative is its limit, 1 or 0, as in PyTorch's x * sigmoid(beta * x).
+// swish(x) = x sigmoid(beta x); derivative s (1 + x beta (1 - s)) with s = sigmoid(beta x)
+// (swish_derivative). beta x is never formed outside the sigmoid: where it overflows (x = 3.4e38,
+// beta = 1.702), 1 - s or s is exactly 0 and the derivative is its limit, 1 or 0, as in PyTorch's
+// x * sigmoid(beta * x).
 template <typename T>
 struct Swish {
   static constexpr bool kSavesOutput = false;
   T beta;
   TORCHACT_HOST_DEVICE explicit Swish(const Params& p) : beta(T(p[0])) {}
-  TORCHACT_HOST_DEVICE T forward(T x) const { return x * sigmoid_of_product(beta, x); }
+  TORCHACT_HOST_DEVICE T forward(T x) const { return x * sigmoid_pair_of_product(beta, x).s; }
   TORCHACT_HOST_DEVICE T derivative(T x) const {
-    const SigmoidPair<T> p = sigmoid_pair(beta * x);
-    return p.s + x * (beta * p.ds);
+    return swish_derivative(beta, x, sigmoid_pair_of_product(beta, x));
   }
   TORCHACT_HOST_DEVICE T derivative_grad(T x) const {  // beta (2 s' + x beta s' (1 - 2 s))
-    const SigmoidPair<T> p = sigmoid_pair(beta * x);
+    const SigmoidPair<T> p = sigmoid_pair_of_product(beta, x);
     return beta * (T(2) * p.ds + x * (beta * p.ds * (p.one_minus_s - p.s)));
   }
 };
@@ -781,7 +791,7 @@ struct ReluSquared {
 // ---------------------------------------------------------------------------------------------
 
 // swiglu_oai (GPT-OSS): g = min(gate, limit), f = g sigmoid(alpha g); up(u) = clamp(u, -limit,
-// limit) + 1.
+// limit) + 1. f, f' and f'' share one sigmoid_pair_of_product of the clamped gate.
 template <typename T>
 struct SwigluOai {
   static constexpr bool kSavesOutput = false;
@@ -789,18 +799,18 @@ struct SwigluOai {
   TORCHACT_HOST_DEVICE explicit SwigluOai(const Params& p) : alpha(T(p[0])), limit(T(p[1])) {}
   static const char* invalid(const Params& p) { return p[1] > 0.0 ? nullptr : "limit must be positive"; }
   TORCHACT_HOST_DEVICE T forward(T g) const {
-    using W = HostWide<T>;
-    const W c = W(g > limit ? limit : g);
-    return T(c * sigmoid_pair(W(alpha) * c).s);
+    const T c = g > limit ? limit : g;
+    return c * sigmoid_pair_of_product(alpha, c).s;
   }
   TORCHACT_HOST_DEVICE T derivative(T g) const {
-    using W = HostWide<T>;
-    const SigmoidPair<W> p = sigmoid_pair(W(alpha) * W(g));
-    return g <= limit ? T(p.s + W(g) * (W(alpha) * p.ds)) : T(0);
+    const T c = g > limit ? limit : g;
+    const SigmoidPair<T> p = sigmoid_pair_of_product(alpha, c);
+    return g <= limit ? swish_derivative(alpha, c, p) : T(0);
   }
   TORCHACT_HOST_DEVICE T derivative_grad(T g) const {
-    const SigmoidPair<T> p = sigmoid_pair(alpha * g);
-    return g <= limit ? alpha * (T(2) * p.ds + g * (alpha * p.ds * (p.one_minus_s - p.s))) : T(0);
+    const T c = g > limit ? limit : g;
+    const SigmoidPair<T> p = sigmoid_pair_of_product(alpha, c);
+    return g <= limit ? alpha * (T(2) * p.ds + c * (alpha * p.ds * (p.one_minus_s - p.s))) : T(0);
   }
   TORCHACT_HOST_DEVICE T up(T u) const {
     return (u < -limit ? -limit : (u > limit ? limit : u)) + T(1);
@@ -809,8 +819,9 @@ struct SwigluOai {
 };
 
 // swiglu_step: f = min(silu(gate), limit) (clamped after the activation); up(u) = clamp(u, -limit,
-// limit). The clamp's gradient mask multiplies silu's derivative, as autograd's chain does (so
-// silu'(+-inf) = nan stays nan).
+// limit). Beyond the limit silu's derivative is multiplied by 0, as autograd's chain does (so
+// silu'(+-inf) = nan stays nan); written as a select, as `mask * d` kept GCC from sharing silu's
+// exp between the mask and d (the gated backward took 2.3x swiglu's time).
 template <typename T>
 struct SwigluStep {
   static constexpr bool kSavesOutput = false;
@@ -822,10 +833,12 @@ struct SwigluStep {
     return s > limit ? limit : s;
   }
   TORCHACT_HOST_DEVICE T derivative(T g) const {
-    return (Silu<T>{}.forward(g) <= limit ? T(1) : T(0)) * Silu<T>{}.derivative(g);
+    const T d = Silu<T>{}.derivative(g);
+    return Silu<T>{}.forward(g) <= limit ? d : T(0) * d;
   }
   TORCHACT_HOST_DEVICE T derivative_grad(T g) const {
-    return (Silu<T>{}.forward(g) <= limit ? T(1) : T(0)) * Silu<T>{}.derivative_grad(g);
+    const T d2 = Silu<T>{}.derivative_grad(g);
+    return Silu<T>{}.forward(g) <= limit ? d2 : T(0) * d2;
   }
   TORCHACT_HOST_DEVICE T up(T u) const { return u < -limit ? -limit : (u > limit ? limit : u); }
   TORCHACT_HOST_DEVICE bool up_passes(T u) const { return u >= -limit && u <= limit; }
