@@ -179,10 +179,14 @@ TORCHACT_HOST_DEVICE float expm1_nonneg_f32(float y) {
   const float em1_r = expm1_reduced_f32(red.r);
   return (em1_r + (1.0f - pow2_f32(-red.n))) * pow2_f32(red.n);
 }
+// The same in double from any n (also expm1(float)'s): below n = -53, 1 - 2^-n rounds to -2^-n,
+// and the result to -1.
+TORCHACT_HOST_DEVICE double expm1_from_reduced_f64(double em1_r, int64_t n) {
+  return (em1_r + (1.0 - pow2_f64(-n))) * pow2_f64(n);
+}
 TORCHACT_HOST_DEVICE double expm1_nonneg_f64(double y) {
   const ReducedF64 red = reduce_by_ln2_f64(y);
-  const double em1_r = expm1_reduced_f64(red.r);
-  return (em1_r + (1.0 - pow2_f64(-red.n))) * pow2_f64(red.n);
+  return expm1_from_reduced_f64(expm1_reduced_f64(red.r), red.n);
 }
 
 // tanh|x| = e / (e + 2) with e = e^(2|x|) - 1: accurate near 0 and, with |x| clamped where tanh
@@ -304,9 +308,10 @@ TORCHACT_HOST_DEVICE SigmoidPair<T> sigmoid_pair(T z) {
 
 // The type a float activation is computed in on the host where its float formula loses a few ulp
 // that ATen's does not (mish: a rounded e^z): double, rounded once at the end, which the loops
-// still vectorize, at about 3x the float math's time (still 0.4x ATen's mish; quick_gelu, softplus
-// and swiglu_oai, 1.2-2.5x the ATen or composition time that way, stay in float). On a CUDA device
-// T itself (double is slow there; ATen's CUDA kernels compute in float too).
+// still vectorize, at about 3x the float math's time (still 0.4x ATen's mish). quick_gelu and
+// softplus (1.2-1.5x ATen's time in double) and swiglu_oai (its backward 2.5x its float time) stay
+// in float. On a CUDA device T itself (double is slow there; ATen's CUDA kernels compute in float
+// too).
 #if defined(__CUDA_ARCH__)
 template <typename T>
 using HostWide = T;
@@ -379,8 +384,7 @@ TORCHACT_HOST_DEVICE float expm1(float y) {
   q = q * r + 1.0 / 6.0;
   q = q * r + 0.5;
   const double em1_r = q * (r * r) + r;
-  const float result = static_cast<float>((em1_r + (1.0 - detail::pow2_f64(-red.n))) *
-                                          detail::pow2_f64(red.n));
+  const float result = static_cast<float>(detail::expm1_from_reduced_f64(em1_r, red.n));
   return y == 0.0f ? y : result;  // e^r - 1 rounds -0 to +0
 }
 // e^y - 1 in double, without cancellation near 0: m = e^|y| - 1 (expm1_nonneg), then m for
@@ -453,9 +457,10 @@ TORCHACT_HOST_DEVICE T log1p_exp(T z) {  // log(1 + e^z) = max(z, 0) + log1p(e^-
 }
 #if !defined(__CUDA_ARCH__)
 // log(1 + u + du) with u = e^-|z| as above and s = u / (2 + u): 2 atanh(s) = 2s + 2s^3 p(s^2)
-// (p: atanh_series_tail), plus 2 ds (1 + s^2) where ds, the error of the rounded s, comes from the exact error of 2 + u
-// (Fast2Sum), of the division (a fused multiply-add) and du's effect d s / d u = (1 - s)^2 / 2
-// (1 / (2 + u) = (1 - s) / 2). max(z, 0) + 2s is summed exactly (Fast2Sum, larger first).
+// (p: atanh_series_tail), plus 2 ds (1 + s^2) where ds, the error of the rounded s, comes from the
+// exact error of 2 + u (Fast2Sum), of the division (a fused multiply-add) and du's effect
+// d s / d u = (1 - s)^2 / 2 (1 / (2 + u) = (1 - s) / 2). max(z, 0) + 2s is summed exactly
+// (Fast2Sum, larger first).
 TORCHACT_HOST_DEVICE float log1p_exp(float z) {
   const float y = z < 0.0f ? z : -z;
   const detail::ExpSplitF32 a = detail::exp_split_nonpos_f32(y);
