@@ -2,7 +2,10 @@
 forward and derivative against a float64 reference, over every 64th float of [-30, 30] (34 million
 points), and GELU's over every float of [-9, -3].
 
-    TORCHACT_LIBRARY=build/pypi/libtorchact.so python benchmarks/accuracy.py   (PyTorch 2.x)
+    TORCHACT_LIBRARY=build/pypi/libtorchact.so python benchmarks/accuracy.py [--device cuda] [OP ...]
+
+(PyTorch 2.x.) --device cuda measures the CUDA kernels (and ATen's), the float64 reference computed
+on the GPU too; the default is the CPU. OP names a row of the table (default: every op).
 
 The error is |f32 - f64| / |f64| over the points where |f64| >= 1e-3 (relative error means little
 near a zero of the function: there both are rounding noise), in GELU's tail wherever the result is
@@ -112,10 +115,21 @@ def print_table(title, rows):
 
 
 def main():
-    print(f"torch {torch.__version__}, float32 relative error against float64 (|f64| >= 1e-3)")
-    names = sys.argv[1:] or list(OPS)
-    print_table("every 64th float of [-30, 30]", measure(grid(-30.0, 30.0, 64), names))
-    tail = grid(-9.0, 9.0, 1)
+    args = sys.argv[1:]
+    device = "cpu"
+    if "--device" in args:
+        at = args.index("--device")
+        device = args[at + 1]
+        del args[at:at + 2]
+    where = torch.cuda.get_device_name(device) if device.startswith("cuda") else "CPU"
+    print(f"torch {torch.__version__}, {where}: float32 relative error against float64 "
+          "(|f64| >= 1e-3)")
+    names = args or list(OPS)
+    unknown = [n for n in names if n not in OPS]
+    if unknown:
+        sys.exit(f"accuracy.py: unknown op {unknown}; the ops are {list(OPS)}")
+    print_table("every 64th float of [-30, 30]", measure(grid(-30.0, 30.0, 64).to(device), names))
+    tail = grid(-9.0, 9.0, 1).to(device)
     tail = tail[(tail >= -9) & (tail <= -3)]
     print_table("GELU's tail: every float of [-9, -3] (relative error wherever the result is a "
                 "normal float)", measure(tail, [n for n in ("gelu", "geglu (gate)") if n in names],
