@@ -320,32 +320,76 @@ template <typename T>
 using HostWide = typename std::conditional<std::is_same<T, float>::value, double, T>::type;
 #endif
 
-// sigmoid(b x), 1 - sigmoid(b x) and sigmoid'(b x) for swish, quick_gelu and swiglu_oai, whose
-// float error is mostly the rounding of b x (e^(b x) scales it by |b x|: 7e-7 at b x = -12): on the
-// host b x = hi + lo exactly (lo by a fused multiply-add) and e^(-|b x|) = e^(-|hi|) (1 -+ lo),
-// 2e-7; lo is dropped where |hi| >= 100 (e^hi is 0 or 1 there; an overflowed product would make lo
-// infinite). On a CUDA device sigmoid_pair(hi).
+// swish, quick_gelu and swiglu_oai take sigmoid(b x), whose float error is mostly the rounding of
+// b x (e^(b x) scales it by |b x|: 7e-7 at b x = -12): b x = hi + lo exactly (lo by a fused
+// multiply-add; 0 where |hi| >= 100: e^hi is 0 or 1 there, and an overflowed product would make
+// lo infinite), and e^(hi + lo) = e^hi (1 + lo) to first order.
 template <typename T>
-TORCHACT_HOST_DEVICE SigmoidPair<T> sigmoid_pair_of_product(T b, T x) {
+struct Product {
+  T hi, lo;
+};
+template <typename T>
+TORCHACT_HOST_DEVICE Product<T> exact_product(T b, T x) {
   const T hi = b * x;
-#if defined(__CUDA_ARCH__)
-  return sigmoid_pair(hi);
+  return {hi, (hi < T(100) && hi > T(-100)) ? std::fma(b, x, -hi) : T(0)};
+}
+template <typename T>
+TORCHACT_HOST_DEVICE T exp_neg_abs(const Product<T>& z) {  // e^-|hi + lo|
+  return exp(z.hi < T(0) ? z.hi : -z.hi) * (T(1) + (z.hi < T(0) ? z.lo : -z.lo));
+}
+
+// sigmoid(b x) alone (the forwards) as 1 / (1 + e^-(b x)), which rounds once less than
+// sigmoid_pair's e^-|z| / (1 + e^-|z|) for z < 0; e^-(b x) = inf gives 0. float32 quick_gelu 3.1e-7
+// on the host, 3.3e-7 with CUDA's expf (benchmarks/accuracy.py; ATen's compositions: 6.8e-7,
+// 7.0e-7). For half and bfloat16 storage on a CUDA device, whose rounding is far coarser,
+// sigmoid_pair(b x).s (bounded division).
+template <typename T>
+TORCHACT_HOST_DEVICE T sigmoid_of_product(T b, T x) {
+#if defined(__CUDA_ARCH__) && defined(TORCHACT_CUDA_FAST_FLOAT_MATH)
+  return sigmoid_pair(b * x).s;
 #else
-  const T lo = (hi < T(100) && hi > T(-100)) ? std::fma(b, x, -hi) : T(0);
-  const T a = exp(hi < T(0) ? hi : -hi) * (T(1) + (hi < T(0) ? lo : -lo));
-  const T r = div_bounded(T(1), T(1) + a);
-  return hi < T(0) ? SigmoidPair<T>{a * r, r, a * r * r} : SigmoidPair<T>{r, a * r, a * r * r};
+  const Product<T> z = exact_product(b, x);
+  return T(1) / (T(1) + exp(-z.hi) * (T(1) - z.lo));
 #endif
 }
 
-// d/dx x sigmoid(b x) = s + x b s (1 - s) from p = sigmoid_pair(b x) (or _of_product), as
-// fma(s x, b (1 - s), s): near the derivative's zero (b x about -1.28) the sum cancels, and the
-// fused multiply-add rounds the product once where s + x (b s') rounded it three times: float32
-// swish(beta=1.5) 2.7e-5 against 3.9e-5 (ATen's composition: 3.2e-5), in the same time. Where s is
-// 0, s x is 0 (nan for an infinite x), as PyTorch's composition gives, also where b x overflowed.
+// sigmoid(b x), 1 - sigmoid(b x) and sigmoid'(b x) from e^-|b x| as above (swiglu_oai's f'').
 template <typename T>
-TORCHACT_HOST_DEVICE T swish_derivative(T b, T x, const SigmoidPair<T>& p) {
+TORCHACT_HOST_DEVICE SigmoidPair<T> sigmoid_pair_of_product(T b, T x) {
+#if defined(__CUDA_ARCH__) && defined(TORCHACT_CUDA_FAST_FLOAT_MATH)
+  return sigmoid_pair(b * x);
+#else
+  const Product<T> z = exact_product(b, x);
+  const T a = exp_neg_abs(z);
+  const T r = div_bounded(T(1), T(1) + a);
+  return z.hi < T(0) ? SigmoidPair<T>{a * r, r, a * r * r} : SigmoidPair<T>{r, a * r, a * r * r};
+#endif
+}
+
+// d/dx x sigmoid(b x) = s (1 + z (1 - s)) with z = b x, s = sigmoid(z), which cancels near its
+// zero (z = -1.28). With q = e^-|z| and r = 1 / (1 + q) it is r^2 (q (1 + z) + q^2) for z < 0 and
+// r^2 (q (1 + z) + 1) for z >= 0: one fused multiply-add, in which 1 + z is exact where the sum
+// cancels (z <= -1/2) and q's own error is scaled by q ~ 0.28 there. float32 f' of
+// swish(beta=1.5) 4.4e-6 and quick_gelu 1.7e-5 on the host (ATen's compositions: 3.2e-5, 3.4e-5;
+// s + x b s (1 - s) by one fma: 2.7e-5, 3.0e-5), in the same time. Taking b x's rounding into q
+// too would bring quick_gelu to 7e-6, at 1.3x the time. z is capped at +-100 in 1 + z, where q is 0, so that
+// an overflowed b x gives PyTorch's limit, 1 or 0; + (x - x) makes that 0 a +0 and an infinite x
+// nan, as PyTorch's composition gives. For half and bfloat16 storage on a CUDA device, where the
+// kernels are compute-bound and the storage's rounding far coarser, s + x b s (1 - s) as one fused
+// multiply-add from sigmoid_pair (the form above took swiglu_oai's bf16 backward 12% longer on an
+// H200).
+template <typename T>
+TORCHACT_HOST_DEVICE T swish_derivative(T b, T x) {
+#if defined(__CUDA_ARCH__) && defined(TORCHACT_CUDA_FAST_FLOAT_MATH)
+  const SigmoidPair<T> p = sigmoid_pair(b * x);
   return std::fma(p.s * x, b * p.one_minus_s, p.s);
+#else
+  const T z = b * x;
+  const T q = exp(z < T(0) ? z : -z);
+  const T r = div_bounded(T(1), T(1) + q);
+  const T capped = z < T(-100) ? T(-100) : (z > T(100) ? T(100) : z);
+  return (r * r) * std::fma(q, T(1) + capped, z < T(0) ? q * q : T(1)) + (x - x);
+#endif
 }
 
 #if defined(__CUDA_ARCH__)
@@ -453,7 +497,13 @@ TORCHACT_HOST_DEVICE ExpSplitF32 exp_split_nonpos_f32(float y) {
 
 template <typename T>
 TORCHACT_HOST_DEVICE T log1p_exp(T z) {  // log(1 + e^z) = max(z, 0) + log1p(e^-|z|)
-  return (z > T(0) ? z : T(0)) + log1p_unit(exp(z < T(0) ? z : -z));
+  const T u = exp(z < T(0) ? z : -z);
+#if defined(__CUDA_ARCH__) && !defined(TORCHACT_CUDA_FAST_FLOAT_MATH)
+  // CUDA's log1p (1-2 ulp): float32 softplus 3.2e-7 with log1p_unit's, ATen's CUDA kernel 1.9e-7.
+  if constexpr (std::is_same<T, float>::value) return (z > T(0) ? z : T(0)) + ::log1pf(u);
+  if constexpr (std::is_same<T, double>::value) return (z > T(0) ? z : T(0)) + ::log1p(u);
+#endif
+  return (z > T(0) ? z : T(0)) + log1p_unit(u);
 }
 #if !defined(__CUDA_ARCH__)
 // log(1 + u + du) with u = e^-|z| as above and s = u / (2 + u): 2 atanh(s) = 2s + 2s^3 p(s^2)
@@ -588,18 +638,15 @@ struct Silu {
 };
 
 // swish(x) = x sigmoid(beta x); derivative s + x beta s (1 - s) with s = sigmoid(beta x)
-// (swish_derivative). beta x is never formed outside the sigmoid: where it overflows (x = 3.4e38,
-// beta = 1.702), 1 - s or s is exactly 0 and the derivative is its limit, 1 or 0, as in PyTorch's
-// x * sigmoid(beta * x).
+// (swish_derivative). Where beta x overflows for a finite x (x = 3.4e38, beta = 1.702), the
+// derivative is its limit, 1 or 0, as in PyTorch's x * sigmoid(beta * x).
 template <typename T>
 struct Swish {
   static constexpr bool kSavesOutput = false;
   T beta;
   TORCHACT_HOST_DEVICE explicit Swish(const Params& p) : beta(T(p[0])) {}
-  TORCHACT_HOST_DEVICE T forward(T x) const { return x * sigmoid_pair_of_product(beta, x).s; }
-  TORCHACT_HOST_DEVICE T derivative(T x) const {
-    return swish_derivative(beta, x, sigmoid_pair(beta * x));  // b x's rounding matters less here
-  }
+  TORCHACT_HOST_DEVICE T forward(T x) const { return x * sigmoid_of_product(beta, x); }
+  TORCHACT_HOST_DEVICE T derivative(T x) const { return swish_derivative(beta, x); }
   TORCHACT_HOST_DEVICE T derivative_grad(T x) const {  // beta (2 s' + x beta s' (1 - 2 s))
     const SigmoidPair<T> p = sigmoid_pair(beta * x);
     return beta * (T(2) * p.ds + x * (beta * p.ds * (p.one_minus_s - p.s)));
@@ -613,9 +660,10 @@ struct QuickGelu : Swish<T> {
 };
 
 // mish(x) = x t with t = tanh(softplus(x)) = tanh(log(1 + e^x)); derivative t + x s (1 - t^2) with
-// s = sigmoid(x). All from one a = e^-|x|: t = (1 + 2a) / d with d = 1 + 2a + 2a^2 for x >= 0,
-// t = a (a + 2) / d with d = a^2 + 2a + 2 for x < 0; then 1 - t = 2a^2 / d or 2 / d and
-// 1 + t = 2 (1 + a)^2 / d, so nothing overflows and 1 - t^2 keeps its digits as t -> 1.
+// s = sigmoid(x). All from one a = e^-|x|: t = n / d with n = 1 + 2a, d = n + 2a^2 for x >= 0 and
+// n = a (a + 2), d = n + 2 for x < 0 (d from the rounded n: their errors cancel in n / d); then
+// 1 - t = 2a^2 / d or 2 / d and 1 + t = 2 (1 + a)^2 / d, so nothing overflows and 1 - t^2 keeps its
+// digits as t -> 1.
 template <typename T>
 struct Mish {
   static constexpr bool kSavesOutput = false;
@@ -625,8 +673,10 @@ struct Mish {
   TORCHACT_HOST_DEVICE static Parts parts(T x) {
     const bool negative = x < T(0);
     const T a = exp(negative ? x : -x);
-    const T d = negative ? a * a + T(2) * a + T(2) : T(1) + T(2) * a + T(2) * a * a;
-    const T t = div_bounded(negative ? a * (a + T(2)) : T(1) + T(2) * a, d);
+    const T two_a = T(2) * a;
+    const T n = negative ? a * a + two_a : T(1) + two_a;
+    const T d = negative ? n + T(2) : n + two_a * a;
+    const T t = div_bounded(n, d);
     const T one_minus_t = div_bounded(negative ? T(2) : T(2) * a * a, d);
     const T one_plus_t = div_bounded(T(2) * (T(1) + a) * (T(1) + a), d);
     const T s = div_bounded(negative ? a : T(1), T(1) + a);
@@ -796,7 +846,8 @@ struct ReluSquared {
 // ---------------------------------------------------------------------------------------------
 
 // swiglu_oai (GPT-OSS): g = min(gate, limit), f = g sigmoid(alpha g); up(u) = clamp(u, -limit,
-// limit) + 1. f, f' and f'' share one sigmoid_pair_of_product of the clamped gate.
+// limit) + 1. f and f' are swish's (beta = alpha) of the clamped gate, f'' from its
+// sigmoid_pair_of_product.
 template <typename T>
 struct SwigluOai {
   static constexpr bool kSavesOutput = false;
@@ -805,12 +856,12 @@ struct SwigluOai {
   static const char* invalid(const Params& p) { return p[1] > 0.0 ? nullptr : "limit must be positive"; }
   TORCHACT_HOST_DEVICE T forward(T g) const {
     const T c = g > limit ? limit : g;
-    return c * sigmoid_pair_of_product(alpha, c).s;
+    return c * sigmoid_of_product(alpha, c);
   }
   TORCHACT_HOST_DEVICE T derivative(T g) const {
     const T c = g > limit ? limit : g;
-    const SigmoidPair<T> p = sigmoid_pair_of_product(alpha, c);
-    return g <= limit ? swish_derivative(alpha, c, p) : T(0);
+    const T d = swish_derivative(alpha, c);  // before the select: the CPU loops vectorize
+    return g <= limit ? d : T(0);
   }
   TORCHACT_HOST_DEVICE T derivative_grad(T g) const {
     const T c = g > limit ? limit : g;
