@@ -366,16 +366,16 @@ TORCHACT_HOST_DEVICE SigmoidPair<T> sigmoid_pair_of_product(T b, T x) {
 #endif
 }
 
-// d/dx x sigmoid(b x) = s (1 + z (1 - s)) with z = b x, s = sigmoid(z), which cancels near its
-// zero (z = -1.28). With q = e^-|z| and r = 1 / (1 + q) it is r^2 (q (1 + z) + q^2) for z < 0 and
+// d/dx x sigmoid(b x) = s (1 + z (1 - s)) with z = b x, s = sigmoid(z), which cancels near its zero
+// (z = -1.28). With q = e^-|z| and r = 1 / (1 + q) it is r^2 (q (1 + z) + q^2) for z < 0 and
 // r^2 (q (1 + z) + 1) for z >= 0: one fused multiply-add, in which 1 + z is exact where the sum
-// cancels (z <= -1/2) and q's own error is scaled by q ~ 0.28 there. float32 f' of
-// swish(beta=1.5) 4.4e-6 and quick_gelu 1.7e-5 on the host (ATen's compositions: 3.2e-5, 3.4e-5;
-// s + x b s (1 - s) by one fma: 2.7e-5, 3.0e-5), in the same time. Taking b x's rounding into q
-// too would bring quick_gelu to 7e-6, at 1.3x the time. z is capped at +-100 in 1 + z, where q is 0, so that
-// an overflowed b x gives PyTorch's limit, 1 or 0; + (x - x) makes that 0 a +0 and an infinite x
-// nan, as PyTorch's composition gives. For half and bfloat16 storage on a CUDA device, where the
-// kernels are compute-bound and the storage's rounding far coarser, s + x b s (1 - s) as one fused
+// cancels (z <= -1/2) and q's own error is scaled by q ~ 0.28 there. float32 f' of swish(beta=1.5)
+// 4.4e-6 and quick_gelu 1.7e-5 on the host (ATen's compositions: 3.2e-5, 3.4e-5; s + x b s (1 - s)
+// by one fma: 2.7e-5, 3.0e-5), in the same time. Taking b x's rounding into q too would bring
+// quick_gelu to 7e-6, at 1.3x the time. z is capped at +-100 in 1 + z, where q is 0, so that an
+// overflowed b x gives PyTorch's limit, 1 or 0; + (x - x) makes that 0 a +0 and an infinite x nan,
+// as PyTorch's composition gives. For half and bfloat16 storage on a CUDA device, where the kernels
+// are compute-bound and the storage's rounding far coarser, s + x b s (1 - s) as one fused
 // multiply-add from sigmoid_pair (the form above took swiglu_oai's bf16 backward 12% longer on an
 // H200).
 template <typename T>
