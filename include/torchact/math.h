@@ -300,10 +300,13 @@ struct SigmoidPair {
   T s, one_minus_s, ds;
 };
 template <typename T>
-TORCHACT_HOST_DEVICE SigmoidPair<T> sigmoid_pair(T z) {
-  const T a = exp(z < T(0) ? z : -z);
+TORCHACT_HOST_DEVICE SigmoidPair<T> sigmoid_pair_from(T a, bool negative) {  // a = e^-|z|
   const T r = div_bounded(T(1), T(1) + a);
-  return z < T(0) ? SigmoidPair<T>{a * r, r, a * r * r} : SigmoidPair<T>{r, a * r, a * r * r};
+  return negative ? SigmoidPair<T>{a * r, r, a * r * r} : SigmoidPair<T>{r, a * r, a * r * r};
+}
+template <typename T>
+TORCHACT_HOST_DEVICE SigmoidPair<T> sigmoid_pair(T z) {
+  return sigmoid_pair_from(exp(z < T(0) ? z : -z), z < T(0));
 }
 
 // The type a float activation is computed in on the host where its float formula loses a few ulp
@@ -333,10 +336,6 @@ TORCHACT_HOST_DEVICE Product<T> exact_product(T b, T x) {
   const T hi = b * x;
   return {hi, (hi < T(100) && hi > T(-100)) ? std::fma(b, x, -hi) : T(0)};
 }
-template <typename T>
-TORCHACT_HOST_DEVICE T exp_neg_abs(const Product<T>& z) {  // e^-|hi + lo|
-  return exp(z.hi < T(0) ? z.hi : -z.hi) * (T(1) + (z.hi < T(0) ? z.lo : -z.lo));
-}
 
 // sigmoid(b x) alone (the forwards) as 1 / (1 + e^-(b x)), which rounds once less than
 // sigmoid_pair's e^-|z| / (1 + e^-|z|) for z < 0; e^-(b x) = inf gives 0. float32 quick_gelu 3.1e-7
@@ -360,9 +359,9 @@ TORCHACT_HOST_DEVICE SigmoidPair<T> sigmoid_pair_of_product(T b, T x) {
   return sigmoid_pair(b * x);
 #else
   const Product<T> z = exact_product(b, x);
-  const T a = exp_neg_abs(z);
-  const T r = div_bounded(T(1), T(1) + a);
-  return z.hi < T(0) ? SigmoidPair<T>{a * r, r, a * r * r} : SigmoidPair<T>{r, a * r, a * r * r};
+  const bool negative = z.hi < T(0);  // e^-|hi + lo| = e^-|hi| (1 -+ lo)
+  return sigmoid_pair_from(exp(negative ? z.hi : -z.hi) * (T(1) + (negative ? z.lo : -z.lo)),
+                           negative);
 #endif
 }
 
@@ -497,13 +496,14 @@ TORCHACT_HOST_DEVICE ExpSplitF32 exp_split_nonpos_f32(float y) {
 
 template <typename T>
 TORCHACT_HOST_DEVICE T log1p_exp(T z) {  // log(1 + e^z) = max(z, 0) + log1p(e^-|z|)
+  const T m = z > T(0) ? z : T(0);
   const T u = exp(z < T(0) ? z : -z);
 #if defined(__CUDA_ARCH__) && !defined(TORCHACT_CUDA_FAST_FLOAT_MATH)
   // CUDA's log1p (1-2 ulp): float32 softplus 3.2e-7 with log1p_unit's, ATen's CUDA kernel 1.9e-7.
-  if constexpr (std::is_same<T, float>::value) return (z > T(0) ? z : T(0)) + ::log1pf(u);
-  if constexpr (std::is_same<T, double>::value) return (z > T(0) ? z : T(0)) + ::log1p(u);
+  if constexpr (std::is_same<T, float>::value) return m + ::log1pf(u);
+  if constexpr (std::is_same<T, double>::value) return m + ::log1p(u);
 #endif
-  return (z > T(0) ? z : T(0)) + log1p_unit(u);
+  return m + log1p_unit(u);
 }
 #if !defined(__CUDA_ARCH__)
 // log(1 + u + du) with u = e^-|z| as above and s = u / (2 + u): 2 atanh(s) = 2s + 2s^3 p(s^2)
