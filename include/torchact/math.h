@@ -86,28 +86,45 @@ TORCHACT_HOST_DEVICE double pow2_f64(int64_t e) {
 
 // The range reduction of exp and expm1: x = n ln2 + r with n an integer and |r| <= ln2/2. Adding
 // 1.5 * 2^mantissa_bits rounds to an integer, whose bits are then n; ln2 = hi + lo with hi short
-// enough that n * hi is exact.
+// enough that n * hi is exact. In float, r = r_hi - tail with r_hi = x - n hi exact and
+// tail = n lo (exp_accurate_f32 keeps the two apart; the others take r rounded).
+struct SplitReducedF32 {
+  int32_t n;
+  float r_hi, tail;
+};
+TORCHACT_HOST_DEVICE SplitReducedF32 reduce_by_ln2_split_f32(float x) {
+  const float kRound = 12582912.0f;  // 1.5 * 2^23
+  const float shifted = x * 1.44269504088896341f + kRound;
+  const float n = shifted - kRound;
+  return {static_cast<int32_t>(float_to_bits(shifted) - float_to_bits(kRound)),
+          x - n * 0.693145751953125f, n * 1.42860682030941723e-06f};
+}
 struct ReducedF32 {
   int32_t n;
   float r;
 };
 TORCHACT_HOST_DEVICE ReducedF32 reduce_by_ln2_f32(float x) {
-  const float kRound = 12582912.0f;  // 1.5 * 2^23
-  const float shifted = x * 1.44269504088896341f + kRound;
-  const float n = shifted - kRound;
-  return {static_cast<int32_t>(float_to_bits(shifted) - float_to_bits(kRound)),
-          (x - n * 0.693145751953125f) - n * 1.42860682030941723e-06f};
+  const SplitReducedF32 red = reduce_by_ln2_split_f32(x);
+  return {red.n, red.r_hi - red.tail};
 }
 struct ReducedF64 {
   int64_t n;  // 64-bit like the lanes it comes from: as int32, GCC spent a quarter of expm1's loop
   double r;   // converting lanes
 };
-TORCHACT_HOST_DEVICE ReducedF64 reduce_by_ln2_f64(double x) {
+// n = round(x / ln2), as an integer and as a double (nd).
+struct NearestMultipleOfLn2F64 {
+  int64_t n;
+  double nd;
+};
+TORCHACT_HOST_DEVICE NearestMultipleOfLn2F64 nearest_multiple_of_ln2_f64(double x) {
   const double kRound = 6755399441055744.0;  // 1.5 * 2^52
   const double shifted = x * 1.4426950408889634 + kRound;
-  const double n = shifted - kRound;
   return {static_cast<int64_t>(double_to_bits(shifted) - double_to_bits(kRound)),
-          (x - n * 0.6931471803691238) - n * 1.9082149292705877e-10};
+          shifted - kRound};
+}
+TORCHACT_HOST_DEVICE ReducedF64 reduce_by_ln2_f64(double x) {
+  const NearestMultipleOfLn2F64 m = nearest_multiple_of_ln2_f64(x);
+  return {m.n, (x - m.nd * 0.6931471803691238) - m.nd * 1.9082149292705877e-10};
 }
 
 // e^r - 1 for |r| <= ln2/2 by the Taylor series without its constant: degree 7 in float,
@@ -163,19 +180,16 @@ TORCHACT_HOST_DEVICE float exp_f32(float x) {
 
 // e^x in float within 0.5 ulp + 4e-9 (on accuracy.py's grid 5.95e-8 relative, where exp_f32
 // reaches 8.1e-8 and Sleef's, ATen's, 8.0e-8), for ELU's derivative c e^x, which is nothing but
-// this exp. exp_f32's extra error comes from rounding r and 1 + r; here r = r_hi + r_lo
-// with r_hi = x - n hi exact, 1 + r_hi = s + c exactly (Fast2Sum, |r_hi| < 1), so that
-// e^x = 2^n (s + (c + r_lo + r^2 q(r))) rounds once at the end, q a degree-4 minimax fit made for
-// torchact (4.4e-9 relative). ELU's backward takes 7-18% more time than with exp_f32
+// this exp. exp_f32's extra error comes from rounding r and 1 + r; here r = r_hi - tail
+// with r_hi exact (reduce_by_ln2_split_f32), 1 + r_hi = s + c exactly (Fast2Sum, |r_hi| < 1), so
+// that e^x = 2^n (s + (c - tail + r^2 q(r))) rounds once at the end, q a degree-4 minimax fit made
+// for torchact (4.4e-9 relative). ELU's backward takes 7-18% more time than with exp_f32
 // (cpu_bench). Same range handling as exp_f32.
 TORCHACT_HOST_DEVICE float exp_accurate_f32(float x) {
   const float xc = x < -86.5f ? -86.5f : (x > 89.0f ? 89.0f : x);  // nan stays nan
-  const float kRound = 12582912.0f;  // 1.5 * 2^23, as in reduce_by_ln2_f32
-  const float shifted = xc * 1.44269504088896341f + kRound;
-  const float n = shifted - kRound;
-  const float r_hi = xc - n * 0.693145751953125f;
-  const float r_lo = n * -1.42860682030941723e-06f;
-  const float r = r_hi + r_lo;
+  const SplitReducedF32 red = reduce_by_ln2_split_f32(xc);
+  const float r_hi = red.r_hi;
+  const float r = r_hi - red.tail;
   float q = 0.0013814467238262296f;
   q = q * r + 0.008368780836462975f;
   q = q * r + 0.04166839271783829f;
@@ -183,9 +197,8 @@ TORCHACT_HOST_DEVICE float exp_accurate_f32(float x) {
   q = q * r + 0.4999999403953552f;
   const float s = 1.0f + r_hi;
   const float c = (1.0f - s) + r_hi;
-  const float p = s + ((r * r) * q + (c + r_lo));
-  const int32_t n_bits = static_cast<int32_t>(float_to_bits(shifted) - float_to_bits(kRound));
-  const float result = (p + p) * pow2_f32(n_bits - 1);
+  const float p = s + ((r * r) * q + (c - red.tail));
+  const float result = (p + p) * pow2_f32(red.n - 1);
   return x < -86.5f ? 0.0f : result;
 }
 
@@ -455,11 +468,8 @@ TORCHACT_HOST_DEVICE double expm1(double y) { return ::expm1(y); }
 // SELU and CELU forward in 0.90-0.94x the time of the Taylor form (2^20 elements, one thread).
 TORCHACT_HOST_DEVICE float expm1(float y) {
   const double yd = y < -104.0f ? -104.0 : (y > 89.0f ? 89.0 : static_cast<double>(y));
-  const double kRound = 6755399441055744.0;  // 1.5 * 2^52, as in reduce_by_ln2_f64
-  const double shifted = yd * 1.4426950408889634 + kRound;
-  const int64_t n =
-      static_cast<int64_t>(detail::double_to_bits(shifted) - detail::double_to_bits(kRound));
-  const double r = yd - (shifted - kRound) * 0.6931471805599453;
+  const detail::NearestMultipleOfLn2F64 m = detail::nearest_multiple_of_ln2_f64(yd);
+  const double r = yd - m.nd * 0.6931471805599453;
   double q = 2.479637761146059e-5;
   q = q * r + 1.990490916868255e-4;
   q = q * r + 1.388898528196767e-3;
@@ -468,7 +478,7 @@ TORCHACT_HOST_DEVICE float expm1(float y) {
   q = q * r + 1.6666666754133497e-1;
   q = q * r + 5.000000000105321e-1;
   const double em1_r = r * (q * r + 1.0);  // not q r^2 + r: -0 stays -0
-  const double s = detail::pow2_f64(n);
+  const double s = detail::pow2_f64(m.n);
   return static_cast<float>(s * em1_r - (1.0 - s));  // -0 - +0 = -0; nan stays nan
 }
 // e^y - 1 in double, without cancellation near 0: m = e^|y| - 1 (expm1_nonneg), then m for
