@@ -59,8 +59,9 @@ struct GatedBackward {  // x = {grad, gate, up}, y = {grad_gate, grad_up}
   F f;
   template <typename T>
   TORCHACT_HOST_DEVICE void operator()(const T* x, T* y) const {
-    y[0] = x[0] * math::up_value(f, x[2]) * math::derivative_at_input(f, x[1]);
-    y[1] = math::up_passes(f, x[2]) ? x[0] * f.forward(x[1]) : T(0);
+    const math::ValueAndDerivative<T> fd = math::value_and_derivative_at_input(f, x[1]);
+    y[0] = x[0] * math::up_value(f, x[2]) * fd.derivative;
+    y[1] = math::up_passes(f, x[2]) ? x[0] * fd.value : T(0);
   }
 };
 
@@ -85,8 +86,8 @@ struct GatedBackwardBackward {  // x = {gg_gate, gg_up, grad, gate, up}, y = {d 
   // outputs are grad u f'(gate) and (passes ? grad f(gate) : 0).
   template <typename T>
   TORCHACT_HOST_DEVICE void operator()(const T* x, T* y) const {
-    const T fa = f.forward(x[3]);
-    const T d1 = math::derivative_at_input(f, x[3]);
+    const math::ValueAndDerivative<T> fd = math::value_and_derivative_at_input(f, x[3]);
+    const T fa = fd.value, d1 = fd.derivative;
     const T d2 = math::second_derivative_at_input(f, x[3]);
     const T u = math::up_value(f, x[4]);
     const bool passes = math::up_passes(f, x[4]);

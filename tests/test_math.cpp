@@ -265,6 +265,52 @@ INSTANTIATE_TEST_SUITE_P(Math, SwishFloat,
                            return info.param.name;
                          });
 
+// swiglu_oai's gate, f and f' together (swish_parts: one exp and one division for both, as its
+// gated backward computes them), alpha = 1.702 and no clamp in reach (limit 1e30), against double:
+// on every 64th float of 1/64 <= |x| <= 30 where |f| or |f'| >= 1e-3 (the bounds of SwishFloat's
+// quick_gelu row, as beta is the same), and in the tails 8 <= |x| <= 52 (alpha x down to -88.5,
+// where f' is 2e-37; swish_derivative flushed it to 0 below alpha x = -86.5, and its error
+// reached 3.9e-6 there, from alpha x's rounding), and at the limits PyTorch's composition gives.
+TEST(MathAccuracy, SwigluOaiGateValueAndDerivativeFloat) {
+  const torchact::math::SwigluOai<float> f(torchact::math::Params{{1.702, 1e30, 0.0}});
+  const double b = 1.702f;
+  const auto s = [b](double x) { return 1.0 / (1.0 + std::exp(-b * x)); };
+  const auto value = [&](float x) { return f.value_and_derivative(x).value; };
+  const auto derivative = [&](float x) { return f.value_and_derivative(x).derivative; };
+  const auto value_ref = [&](double x) { return x * s(x); };
+  const auto derivative_ref = [&](double x) { return s(x) + x * b * s(x) * (1.0 - s(x)); };
+  struct Range {
+    float min_x, max_x;
+    double min_abs, value_bound, derivative_bound;
+  };
+  for (const Range r : {Range{1.0f / 64, 30.0f, 1e-3, 2.6e-7, 1.5e-5},  // measured 2.4e-7, 1.4e-5
+                        Range{8.0f, 52.0f, 1e-37, 3e-7, 6e-7}}) {        // 2.8e-7, 5.2e-7
+    const auto v = sweep(value, value_ref, r.max_x, r.min_abs, r.min_x);
+    EXPECT_LE(v.max_rel_error, r.value_bound) << "f, worst at x = " << v.worst_x;
+    const auto d = sweep(derivative, derivative_ref, r.max_x, r.min_abs, r.min_x);
+    EXPECT_LE(d.max_rel_error, r.derivative_bound) << "f', worst at x = " << d.worst_x;
+  }
+  // Where e^-(alpha x) overflows (alpha x < -88.7) sigmoid is 0 and so are f and f' (-0 for f, as
+  // x * 0); at -inf both are nan, as x * sigmoid(alpha x) and its autograd derivative give.
+  EXPECT_EQ(f.value_and_derivative(-60.0f).derivative, 0.0f);
+  EXPECT_EQ(f.value_and_derivative(-60.0f).value, 0.0f);
+  EXPECT_TRUE(std::isnan(f.value_and_derivative(-kInf).derivative));
+  EXPECT_TRUE(std::isnan(f.value_and_derivative(-kInf).value));
+  EXPECT_TRUE(std::isnan(f.value_and_derivative(std::nanf("")).value));
+  EXPECT_EQ(f.value_and_derivative(0.0f).derivative, 0.5f);
+  EXPECT_EQ(f.value_and_derivative(1e30f).derivative, 1.0f);
+  EXPECT_EQ(f.value_and_derivative(1e30f).value, 1e30f);
+  // alpha x overflowing to +-inf for a finite x: PyTorch's limits, 1 and 0.
+  const torchact::math::SwigluOai<float> steep(torchact::math::Params{{1e30, 1e30, 0.0}});
+  EXPECT_EQ(steep.value_and_derivative(1e10f).derivative, 1.0f);
+  EXPECT_EQ(steep.value_and_derivative(-1e10f).derivative, 0.0f);
+  // The clamp: past the limit f is f(limit) and f' is 0; at the limit the gradient passes.
+  const torchact::math::SwigluOai<float> clamped(torchact::math::Params{{1.702, 7.0, 0.0}});
+  EXPECT_EQ(clamped.value_and_derivative(8.0f).derivative, 0.0f);
+  EXPECT_EQ(clamped.value_and_derivative(8.0f).value, clamped.forward(7.0f));
+  EXPECT_GT(clamped.value_and_derivative(7.0f).derivative, 1.0f);
+}
+
 // GELU and its derivative in float for x << 0, where Phi(x) = (1 + erf(x / sqrt 2)) / 2 cancels
 // (ATen's float GELU derivative is off by up to 105% on [-9, -3]): relative error below 1e-5
 // against float64 on every float of [-9, -3].

@@ -373,6 +373,13 @@ using HostWide = typename std::conditional<std::is_same<T, float>::value, double
 // b x (e^(b x) scales it by |b x|: 7e-7 at b x = -12): b x = hi + lo exactly (lo by a fused
 // multiply-add; 0 where |hi| >= 100: e^hi is 0 or 1 there, and an overflowed product would make
 // lo infinite), and e^(hi + lo) = e^hi (1 + lo) to first order.
+// f(x) and f'(x), from an activation's value_and_derivative where it has one (a kernel that needs
+// both then shares their work: value_and_derivative_at_input).
+template <typename T>
+struct ValueAndDerivative {
+  T value, derivative;
+};
+
 template <typename T>
 struct Product {
   T hi, lo;
@@ -434,6 +441,30 @@ TORCHACT_HOST_DEVICE T swish_derivative(T b, T x) {
   const T r = div_bounded(T(1), T(1) + q);
   const T capped = z < T(-100) ? T(-100) : (z > T(100) ? T(100) : z);
   return (r * r) * std::fma(q, T(1) + capped, z < T(0) ? q * q : T(1)) + (x - x);
+#endif
+}
+
+// sigmoid(b x) and the derivative of x sigmoid(b x) together, from one e = e^-(b x) (b x's
+// rounding included, as in sigmoid_of_product) and one division s = 1 / (1 + e): with
+// t = s e = 1 - s the derivative is s (t (1 + z) + s), swish_derivative's form for either sign of
+// z. swiglu_oai's gated backward needs both: written as two functions, GCC shared their
+// polynomial but not the exp's range selects nor the division. Where e overflows (b x < -88.7 in
+// float) s is 0 and so is the derivative, as in PyTorch's composition (its sigmoid is 0 there).
+template <typename T>
+struct SwishParts {
+  T s, derivative;
+};
+template <typename T>
+TORCHACT_HOST_DEVICE SwishParts<T> swish_parts(T b, T x) {
+#if defined(__CUDA_ARCH__) && defined(TORCHACT_CUDA_FAST_FLOAT_MATH)
+  return {sigmoid_of_product(b, x), swish_derivative(b, x)};
+#else
+  const Product<T> z = exact_product(b, x);
+  const T e = exp(-z.hi) * (T(1) - z.lo);
+  const T s = T(1) / (T(1) + e);
+  const T capped = z.hi < T(-100) ? T(-100) : (z.hi > T(100) ? T(100) : z.hi);
+  const T d = s * std::fma(s * e, T(1) + capped, s);
+  return {s, (s > T(0) ? d : T(0)) + (x - x)};
 #endif
 }
 
@@ -897,8 +928,8 @@ struct ReluSquared {
 // ---------------------------------------------------------------------------------------------
 
 // swiglu_oai (GPT-OSS): g = min(gate, limit), f = g sigmoid(alpha g); up(u) = clamp(u, -limit,
-// limit) + 1. f and f' are swish's (beta = alpha) of the clamped gate, f'' from its
-// sigmoid_pair_of_product.
+// limit) + 1. f and f' are swish's (beta = alpha) of the clamped gate, together from swish_parts
+// in the gated backward; f'' from its sigmoid_pair_of_product.
 template <typename T>
 struct SwigluOai {
   static constexpr bool kSavesOutput = false;
@@ -909,10 +940,11 @@ struct SwigluOai {
     const T c = g > limit ? limit : g;
     return c * sigmoid_of_product(alpha, c);
   }
-  TORCHACT_HOST_DEVICE T derivative(T g) const {
+  TORCHACT_HOST_DEVICE T derivative(T g) const { return value_and_derivative(g).derivative; }
+  TORCHACT_HOST_DEVICE ValueAndDerivative<T> value_and_derivative(T g) const {
     const T c = g > limit ? limit : g;
-    const T d = swish_derivative(alpha, c);  // before the select: the CPU loops vectorize
-    return g <= limit ? d : T(0);
+    const SwishParts<T> p = swish_parts(alpha, c);  // before the select: the loops vectorize
+    return {c * p.s, g <= limit ? p.derivative : T(0)};
   }
   TORCHACT_HOST_DEVICE T derivative_grad(T g) const {
     const T c = g > limit ? limit : g;
@@ -971,6 +1003,22 @@ TORCHACT_HOST_DEVICE T second_derivative_at_input(const F& f, T x) {
     return f.derivative_grad(y) * f.derivative(y);  // d f'(y(x)) / dx by the chain rule
   } else {
     return f.derivative_grad(x);
+  }
+}
+
+// f(x) and f'(x) together: F::value_and_derivative where F shares work between the two
+// (swiglu_oai: one exp and one division for both), else forward and derivative_at_input.
+template <typename F, typename = void>
+struct HasValueAndDerivative : std::false_type {};
+template <typename F>
+struct HasValueAndDerivative<F, std::void_t<decltype(&F::value_and_derivative)>> : std::true_type {};
+
+template <typename F, typename T>
+TORCHACT_HOST_DEVICE ValueAndDerivative<T> value_and_derivative_at_input(const F& f, T x) {
+  if constexpr (HasValueAndDerivative<F>::value) {
+    return f.value_and_derivative(x);
+  } else {
+    return {f.forward(x), derivative_at_input(f, x)};
   }
 }
 
