@@ -369,10 +369,6 @@ template <typename T>
 using HostWide = typename std::conditional<std::is_same<T, float>::value, double, T>::type;
 #endif
 
-// swish, quick_gelu and swiglu_oai take sigmoid(b x), whose float error is mostly the rounding of
-// b x (e^(b x) scales it by |b x|: 7e-7 at b x = -12): b x = hi + lo exactly (lo by a fused
-// multiply-add; 0 where |hi| >= 100: e^hi is 0 or 1 there, and an overflowed product would make
-// lo infinite), and e^(hi + lo) = e^hi (1 + lo) to first order.
 // f(x) and f'(x), from an activation's value_and_derivative where it has one (a kernel that needs
 // both then shares their work: value_and_derivative_at_input).
 template <typename T>
@@ -380,6 +376,10 @@ struct ValueAndDerivative {
   T value, derivative;
 };
 
+// swish, quick_gelu and swiglu_oai take sigmoid(b x), whose float error is mostly the rounding of
+// b x (e^(b x) scales it by |b x|: 7e-7 at b x = -12): b x = hi + lo exactly (lo by a fused
+// multiply-add; 0 where |hi| >= 100: e^hi is 0 or 1 there, and an overflowed product would make
+// lo infinite), and e^(hi + lo) = e^hi (1 + lo) to first order.
 template <typename T>
 struct Product {
   T hi, lo;
