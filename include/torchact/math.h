@@ -922,7 +922,10 @@ struct Hardswish {
     return div6(x * clamp_between(x + T(3), zero, six));
   }
   TORCHACT_HOST_DEVICE T derivative(T x) const {
-    return x <= T(-3) ? T(0) : (x < T(3) ? x / T(3) + T(0.5) : T(1));
+    // The inner select first: nested the other way, GCC multiplied by the gradient and rounded to
+    // bfloat16 in each branch (68 vector instructions per 32 bfloat16 values, 49 now).
+    const T below_3 = x < T(3) ? x / T(3) + T(0.5) : T(1);
+    return x <= T(-3) ? T(0) : below_3;
   }
   TORCHACT_HOST_DEVICE T derivative_grad(T x) const {
     return (x > T(-3) && x < T(3)) ? T(1) / T(3) : T(0);
