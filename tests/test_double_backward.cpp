@@ -112,6 +112,36 @@ TEST(DoubleBackward, HessianVectorProductMatchesBuiltIn) {
   }
 }
 
+// f' and f'' at the kinks and limits of the table's ops, in float64: PyTorch's conventions there
+// (elu's f''(0) is 0, its f'(0) the x <= 0 branch's; softplus's f'' is 0 at beta x = threshold,
+// where f' is still the sigmoid).
+TEST(DoubleBackward, FirstAndSecondDerivativesAtKinksMatchBuiltIn) {
+  const Tensor points = torch::tensor(
+      {0.0, -0.0, -3.0, 3.0, -1.0, 1.0, 6.0, 7.0, -7.0, -0.5, 2.0, 2.5, 5.0, 20.0, -20.0}, at::kDouble);
+  const auto derivatives = [&](const OpFunction& f) {
+    const Tensor x = points.clone().requires_grad_(true);
+    const Tensor d1 = torch::autograd::grad({f({x}).sum()}, {x}, {}, true, true)[0];
+    const Tensor d2 = torch::autograd::grad({d1.sum()}, {x}, {}, false, false, true)[0];
+    return std::make_pair(d1.detach(), d2.defined() ? d2 : torch::zeros_like(points));
+  };
+  for (const auto& op : op_table()) {
+    if (op.arity != Arity::Unary) continue;
+    SCOPED_TRACE(op.name);
+    const auto ours = derivatives(op.ours);
+    std::pair<Tensor, Tensor> expected;
+    try {
+      expected = derivatives(op.reference);
+    } catch (const std::exception& e) {  // no second derivative in ATen (hardsigmoid): 0 a.e.
+      ASSERT_NE(std::string(e.what()).find("not implemented"), std::string::npos) << e.what();
+      const Tensor x = points.clone().requires_grad_(true);
+      expected = {torch::autograd::grad({op.reference({x}).sum()}, {x})[0], torch::zeros_like(points)};
+    }
+    expected.first = with_hardswish_kinks_of_torch_2(op, points, ours.first, expected.first);
+    EXPECT_EQ(mismatch(ours.first, expected.first, {1e-7, 1e-7}), "") << "f' at " << points;
+    EXPECT_EQ(mismatch(ours.second, expected.second, {1e-7, 1e-7}), "") << "f'' at " << points;
+  }
+}
+
 TEST(DoubleBackward, ThirdDerivativeRaises) {
   const Tensor x = torch::randn({3}, at::kDouble).requires_grad_(true);
   const Tensor g1 = torch::autograd::grad({torchact::silu(x).sum()}, {x}, {}, true, true)[0];

@@ -780,7 +780,8 @@ struct Mish {
 };
 
 // elu(x) = scale x for x > 0, scale alpha (e^(input_scale x) - 1) for x <= 0, as aten::elu (ATen's
-// branches, so nan takes the x > 0 one's derivative, scale); expm1 keeps small |x| accurate.
+// branches, so nan takes the x > 0 one's derivative, scale; its second derivative is the x < 0
+// branch's only, so 0 at x = 0); expm1 keeps small |x| accurate.
 template <typename T>
 struct Elu {
   static constexpr bool kSavesOutput = false;
@@ -796,7 +797,7 @@ struct Elu {
     return x <= T(0) ? c2 * exp_accurate(input_scale * x) : scale;
   }
   TORCHACT_HOST_DEVICE T derivative_grad(T x) const {
-    return x <= T(0) ? c3 * exp_accurate(input_scale * x) : T(0);
+    return x < T(0) ? c3 * exp_accurate(input_scale * x) : T(0);
   }
 };
 
@@ -834,9 +835,12 @@ struct Softplus {
     const T z = x * beta;
     return z > threshold ? T(1) : sigmoid(z);
   }
+  // Below the threshold only, as ATen's (0 at beta x = threshold, where f' is still sigmoid's;
+  // ATen multiplies by the mask, so a nan x stays nan).
   TORCHACT_HOST_DEVICE T derivative_grad(T x) const {
     const T z = x * beta;
-    return z > threshold ? T(0) : beta * sigmoid_pair(z).ds;
+    const T ds = sigmoid_pair(z).ds;
+    return z < threshold ? beta * ds : T(0) * ds;
   }
 };
 
