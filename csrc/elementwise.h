@@ -18,6 +18,10 @@ namespace elementwise {
 //   GatedBackwardBackward:  the gradients of GatedBackward's two outputs, given their incoming
 //                           gradients gg_gate and gg_up, with respect to grad, gate and up.
 // A unary kernel has the first three, a gated kernel the last three.
+// Where F's gradient does not pass (math::gradient_passes: the ops whose ATen backward selects),
+// a product with f' above is f' itself instead (0), whatever the incoming gradient: a nan or inf
+// grad gives 0 there, as in PyTorch; likewise the products with f'' where
+// math::second_derivative_passes says so.
 enum Kind { kForward, kBackward, kBackwardBackward, kGatedForward, kGatedBackward,
             kGatedBackwardBackward, kKinds };
 
@@ -37,7 +41,8 @@ struct Backward {  // x = {grad, saved}, y = {grad_input}
   F f;
   template <typename T>
   TORCHACT_HOST_DEVICE void operator()(const T* x, T* y) const {
-    y[0] = x[0] * f.derivative(x[1]);
+    const T d = f.derivative(x[1]);
+    y[0] = math::gradient_passes(f, x[1]) ? x[0] * d : d;
   }
 };
 
@@ -60,7 +65,8 @@ struct GatedBackward {  // x = {grad, gate, up}, y = {grad_gate, grad_up}
   template <typename T>
   TORCHACT_HOST_DEVICE void operator()(const T* x, T* y) const {
     const math::ValueAndDerivative<T> fd = math::value_and_derivative_at_input(f, x[1]);
-    y[0] = x[0] * math::up_value(f, x[2]) * fd.derivative;
+    const T d = fd.derivative;
+    y[0] = math::gradient_passes_at_input(f, x[1]) ? x[0] * math::up_value(f, x[2]) * d : d;
     y[1] = math::up_passes(f, x[2]) ? x[0] * fd.value : T(0);
   }
 };
@@ -72,8 +78,9 @@ struct BackwardBackward {  // x = {gg, grad, saved}, y = {grad_grad, grad_saved}
   F f;
   template <typename T>
   TORCHACT_HOST_DEVICE void operator()(const T* x, T* y) const {
-    y[0] = x[0] * f.derivative(x[2]);
-    y[1] = x[0] * x[1] * f.derivative_grad(x[2]);
+    const T d = f.derivative(x[2]), d2 = f.derivative_grad(x[2]);
+    y[0] = math::gradient_passes(f, x[2]) ? x[0] * d : d;
+    y[1] = math::second_derivative_passes(f, x[2]) ? x[0] * x[1] * d2 : d2;
   }
 };
 
@@ -83,7 +90,9 @@ struct GatedBackwardBackward {  // x = {gg_gate, gg_up, grad, gate, up}, y = {d 
   static constexpr int kInputs = 5, kOutputs = 3;
   F f;
   // With u = u(up), whose derivative is 1 where `passes` and 0 elsewhere (u'' = 0): the backward's
-  // outputs are grad u f'(gate) and (passes ? grad f(gate) : 0).
+  // outputs are (gate_passes ? grad u f'(gate) : f'(gate)) and (passes ? grad f(gate) : 0).
+  // Where the gate's gradient does not pass, each term is what autograd's chain through the
+  // compositions gives there: 0, or the factors it multiplies into that zero (u, grad; f', f'').
   template <typename T>
   TORCHACT_HOST_DEVICE void operator()(const T* x, T* y) const {
     const math::ValueAndDerivative<T> fd = math::value_and_derivative_at_input(f, x[3]);
@@ -91,9 +100,11 @@ struct GatedBackwardBackward {  // x = {gg_gate, gg_up, grad, gate, up}, y = {d 
     const T d2 = math::second_derivative_at_input(f, x[3]);
     const T u = math::up_value(f, x[4]);
     const bool passes = math::up_passes(f, x[4]);
-    y[0] = x[0] * u * d1 + (passes ? x[1] * fa : T(0));
-    y[1] = x[2] * (x[0] * u * d2 + (passes ? x[1] * d1 : T(0)));
-    y[2] = passes ? x[0] * x[2] * d1 : T(0);
+    const bool gate_passes = math::gradient_passes_at_input(f, x[3]);
+    y[0] = (gate_passes ? x[0] * u * d1 : T(0) * u) + (passes ? x[1] * fa : T(0));
+    y[1] = (math::second_derivative_passes_at_input(f, x[3]) ? x[2] * x[0] * u * d2 : d2) +
+           (passes ? (gate_passes ? x[2] * x[1] * d1 : d1) : T(0));
+    y[2] = passes ? (gate_passes ? x[0] * x[2] * d1 : T(0) * x[2]) : T(0);
   }
 };
 

@@ -642,13 +642,16 @@ struct Tanh {
   TORCHACT_HOST_DEVICE T derivative_grad(T y) const { return T(-2) * y; }
 };
 
-// relu(x) = max(x, 0), nan kept; derivative 0 where y <= 0 (ATen's threshold_backward), else 1.
+// relu(x) = max(x, 0), nan kept; the gradient passes where y > 0 or y is nan (ATen's
+// threshold_backward selects it), derivative 1 there and 0 elsewhere.
 template <typename T>
 struct Relu {
   static constexpr bool kSavesOutput = true;
   TORCHACT_HOST_DEVICE T forward(T x) const { return x < T(0) ? T(0) : x; }
-  TORCHACT_HOST_DEVICE T derivative(T y) const { return y <= T(0) ? T(0) : T(1); }
+  TORCHACT_HOST_DEVICE bool gradient_passes(T y) const { return !(y <= T(0)); }
+  TORCHACT_HOST_DEVICE T derivative(T y) const { return gradient_passes(y) ? T(1) : T(0); }
   TORCHACT_HOST_DEVICE T derivative_grad(T) const { return T(0); }
+  TORCHACT_HOST_DEVICE bool second_derivative_passes(T) const { return false; }
 };
 
 // leaky_relu(x) = x for x > 0, slope * x otherwise.
@@ -660,6 +663,7 @@ struct LeakyRelu {
   TORCHACT_HOST_DEVICE T forward(T x) const { return x > T(0) ? x : x * negative_slope; }
   TORCHACT_HOST_DEVICE T derivative(T x) const { return x > T(0) ? T(1) : negative_slope; }
   TORCHACT_HOST_DEVICE T derivative_grad(T) const { return T(0); }
+  TORCHACT_HOST_DEVICE bool second_derivative_passes(T) const { return false; }
 };
 
 // gelu(x) = x Phi(x), Phi the standard normal CDF; derivative Phi(x) + x phi(x), second
@@ -865,8 +869,9 @@ TORCHACT_HOST_DEVICE T opaque(T v) {
   return v;
 }
 
-// hardtanh(x) = clamp(x, min_val, max_val), nan kept; derivative 1 strictly inside (min_val,
-// max_val), 0 at and beyond the limits (ATen's hardtanh_backward; nan passes the gradient).
+// hardtanh(x) = clamp(x, min_val, max_val), nan kept; the gradient passes strictly inside
+// (min_val, max_val) and at nan (ATen's hardtanh_backward selects it), derivative 1 there, 0 at and
+// beyond the limits.
 template <typename T>
 struct Hardtanh {
   static constexpr bool kSavesOutput = false;
@@ -878,10 +883,10 @@ struct Hardtanh {
   TORCHACT_HOST_DEVICE T forward(T x) const {
     return clamp_between(x, min_val, max_val);
   }
-  TORCHACT_HOST_DEVICE T derivative(T x) const {
-    return (x <= min_val || x >= max_val) ? T(0) : T(1);
-  }
+  TORCHACT_HOST_DEVICE bool gradient_passes(T x) const { return !(x <= min_val || x >= max_val); }
+  TORCHACT_HOST_DEVICE T derivative(T x) const { return gradient_passes(x) ? T(1) : T(0); }
   TORCHACT_HOST_DEVICE T derivative_grad(T) const { return T(0); }
+  TORCHACT_HOST_DEVICE bool second_derivative_passes(T) const { return false; }
 };
 
 // relu6(x) = hardtanh(x, 0, 6) (MobileNet).
@@ -901,7 +906,8 @@ TORCHACT_HOST_DEVICE T div6(T x) {
 #endif
 }
 
-// hardsigmoid(x) = clamp(x + 3, 0, 6) / 6; derivative 1/6 strictly inside (-3, 3), else 0 (nan: 0).
+// hardsigmoid(x) = clamp(x + 3, 0, 6) / 6; the gradient passes strictly inside (-3, 3), not at nan
+// (ATen's hardsigmoid_backward), derivative 1/6 there, else 0.
 template <typename T>
 struct Hardsigmoid {
   static constexpr bool kSavesOutput = false;
@@ -909,15 +915,15 @@ struct Hardsigmoid {
   TORCHACT_HOST_DEVICE T forward(T x) const {
     return div6(clamp_between(x + T(3), zero, six));
   }
-  TORCHACT_HOST_DEVICE T derivative(T x) const {
-    return (x > T(-3) && x < T(3)) ? T(1) / T(6) : T(0);
-  }
+  TORCHACT_HOST_DEVICE bool gradient_passes(T x) const { return x > T(-3) && x < T(3); }
+  TORCHACT_HOST_DEVICE T derivative(T x) const { return gradient_passes(x) ? T(1) / T(6) : T(0); }
   TORCHACT_HOST_DEVICE T derivative_grad(T) const { return T(0); }
+  TORCHACT_HOST_DEVICE bool second_derivative_passes(T) const { return false; }
 };
 
-// hardswish(x) = x clamp(x + 3, 0, 6) / 6 (MobileNetV3); derivative 0 for x <= -3, x / 3 + 1/2
-// strictly inside (-3, 3), 1 for x >= 3 (ATen's branches; nan takes the last); second derivative
-// 1/3 strictly inside (-3, 3).
+// hardswish(x) = x clamp(x + 3, 0, 6) / 6 (MobileNetV3); derivative 0 for x <= -3, where the
+// gradient does not pass (ATen's hardswish_backward selects), x / 3 + 1/2 strictly inside (-3, 3),
+// 1 for x >= 3 (ATen's branches; nan takes the last); second derivative 1/3 strictly inside (-3, 3).
 template <typename T>
 struct Hardswish {
   static constexpr bool kSavesOutput = false;
@@ -931,12 +937,15 @@ struct Hardswish {
     const T below_3 = x < T(3) ? x / T(3) + T(0.5) : T(1);
     return x <= T(-3) ? T(0) : below_3;
   }
+  TORCHACT_HOST_DEVICE bool gradient_passes(T x) const { return !(x <= T(-3)); }
   TORCHACT_HOST_DEVICE T derivative_grad(T x) const {
-    return (x > T(-3) && x < T(3)) ? T(1) / T(3) : T(0);
+    return second_derivative_passes(x) ? T(1) / T(3) : T(0);
   }
+  TORCHACT_HOST_DEVICE bool second_derivative_passes(T x) const { return x > T(-3) && x < T(3); }
 };
 
-// relu_squared(x) = relu(x)^2 (Primer, Nemotron); derivative 2 relu(x) (0 for x <= 0, nan kept).
+// relu_squared(x) = relu(x)^2 (Primer, Nemotron); derivative 2 relu(x) (0 for x <= 0, nan kept);
+// the gradient passes where x > 0 or x is nan (relu's threshold_backward selects it).
 template <typename T>
 struct ReluSquared {
   static constexpr bool kSavesOutput = false;
@@ -944,6 +953,7 @@ struct ReluSquared {
     const T r = x < T(0) ? T(0) : x;
     return r * r;
   }
+  TORCHACT_HOST_DEVICE bool gradient_passes(T x) const { return !(x <= T(0)); }
   TORCHACT_HOST_DEVICE T derivative(T x) const { return x <= T(0) ? T(0) : T(2) * x; }
   TORCHACT_HOST_DEVICE T derivative_grad(T x) const { return x <= T(0) ? T(0) : T(2); }
 };
@@ -979,6 +989,8 @@ struct SwigluOai {
     const SigmoidPair<T> p = sigmoid_pair_of_product(alpha, c);
     return g <= limit ? alpha * (T(2) * p.ds + c * (alpha * p.ds * (p.one_minus_s - p.s))) : T(0);
   }
+  // The gate's clamp: its backward selects (torch.clamp's), passing at the limit itself.
+  TORCHACT_HOST_DEVICE bool gradient_passes(T g) const { return g <= limit; }
   TORCHACT_HOST_DEVICE T up(T u) const {
     return clamp_between(u, -limit, limit) + T(1);
   }
@@ -1001,12 +1013,22 @@ struct SwigluStep {
   }
   TORCHACT_HOST_DEVICE T derivative(T g) const {
     const T d = Silu<T>{}.derivative(g);
-    return Silu<T>{}.forward(g) <= limit ? d : T(0) * d;
+    return gradient_passes(g) ? d : T(0) * d;
+  }
+  // Both from one silu(gate): GCC did not share it between forward, derivative and
+  // gradient_passes (three divisions per vector: its gated backward took 1.4x the time it had taken
+  // before gradient_passes, and takes 0.76x of it now).
+  TORCHACT_HOST_DEVICE ValueAndDerivative<T> value_and_derivative(T g) const {
+    const T s = Silu<T>{}.forward(g);
+    const T d = Silu<T>{}.derivative(g);
+    return {s > limit ? limit : s, s <= limit ? d : T(0) * d};
   }
   TORCHACT_HOST_DEVICE T derivative_grad(T g) const {
     const T d2 = Silu<T>{}.derivative_grad(g);
     return Silu<T>{}.forward(g) <= limit ? d2 : T(0) * d2;
   }
+  // The clamp of silu(gate): its backward selects, and silu's multiplies (the T(0) * d above).
+  TORCHACT_HOST_DEVICE bool gradient_passes(T g) const { return Silu<T>{}.forward(g) <= limit; }
   TORCHACT_HOST_DEVICE T up(T u) const { return clamp_between(u, -limit, limit); }
   TORCHACT_HOST_DEVICE bool up_passes(T u) const { return u >= -limit && u <= limit; }
 };
@@ -1047,6 +1069,60 @@ TORCHACT_HOST_DEVICE ValueAndDerivative<T> value_and_derivative_at_input(const F
     return f.value_and_derivative(x);
   } else {
     return {f.forward(x), derivative_at_input(f, x)};
+  }
+}
+
+// Where F's gradient passes, for the ops whose ATen backward selects the incoming gradient rather
+// than multiplying it by the derivative (threshold_backward, hardtanh_backward, clamp's backward,
+// ...): F::gradient_passes(s), s the saved value. Elsewhere the backward gives f'(s) itself, 0 (or
+// the nan autograd's chain puts there: swiglu_step at an infinite gate), not grad * 0, which would
+// be nan for a nan or infinite grad. Everywhere for the other ops.
+template <typename F, typename = void>
+struct HasGradientPasses : std::false_type {};
+template <typename F>
+struct HasGradientPasses<F, std::void_t<decltype(&F::gradient_passes)>> : std::true_type {};
+
+template <typename F, typename T>
+TORCHACT_HOST_DEVICE bool gradient_passes(const F& f, T s) {
+  if constexpr (HasGradientPasses<F>::value) {
+    return f.gradient_passes(s);
+  } else {
+    return true;
+  }
+}
+template <typename F, typename T>
+TORCHACT_HOST_DEVICE bool gradient_passes_at_input(const F& f, T x) {
+  if constexpr (F::kSavesOutput) {
+    return gradient_passes(f, f.forward(x));
+  } else {
+    return gradient_passes(f, x);
+  }
+}
+
+// Where the second-derivative term of F's double backward, gg * grad * f''(s), passes:
+// F::second_derivative_passes(s), else gradient_passes. Elsewhere that term is f''(s), 0, whatever
+// gg and grad are (ATen's double backwards of relu, leaky_relu, hardtanh and hardsigmoid are zeros,
+// hardswish's selects inside (-3, 3)).
+template <typename F, typename = void>
+struct HasSecondDerivativePasses : std::false_type {};
+template <typename F>
+struct HasSecondDerivativePasses<F, std::void_t<decltype(&F::second_derivative_passes)>>
+    : std::true_type {};
+
+template <typename F, typename T>
+TORCHACT_HOST_DEVICE bool second_derivative_passes(const F& f, T s) {
+  if constexpr (HasSecondDerivativePasses<F>::value) {
+    return f.second_derivative_passes(s);
+  } else {
+    return gradient_passes(f, s);
+  }
+}
+template <typename F, typename T>
+TORCHACT_HOST_DEVICE bool second_derivative_passes_at_input(const F& f, T x) {
+  if constexpr (F::kSavesOutput) {
+    return second_derivative_passes(f, f.forward(x));
+  } else {
+    return second_derivative_passes(f, x);
   }
 }
 
