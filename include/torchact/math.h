@@ -762,16 +762,22 @@ struct Mish {
     const T two_a = T(2) * a;
     const T n = negative ? a * a + two_a : T(1) + two_a;
     const T d = negative ? n + T(2) : n + two_a * a;
-    // One division for the three quotients: 1 / d = inv (1 + a), 1 / (1 + a) = inv d (four
-    // divisions made the backward 1.8x slower; in double, where they cost most).
-    const T one_plus_a = T(1) + a;
-    const T inv = div_bounded(T(1), d * one_plus_a);
-    const T inv_d = inv * one_plus_a;
-    const T t = n * inv_d;
-    const T one_minus_t = (negative ? T(2) : T(2) * a * a) * inv_d;
-    const T one_plus_t = T(2) * one_plus_a * one_plus_a * inv_d;
-    const T s = (negative ? a : T(1)) * (inv * d);
-    return {t, one_minus_t * one_plus_t, s};
+    const T one_minus_t_num = negative ? T(2) : T(2) * a * a;
+    const T one_plus_t_num = T(2) * (T(1) + a) * (T(1) + a);
+    const T s_num = negative ? a : T(1);
+    if constexpr (std::is_same<T, double>::value) {
+      // In double (the host's float kernels compute mish in double), one division for the four
+      // quotients: 1 / d = inv (1 + a), 1 / (1 + a) = inv d. Four divisions made the backward
+      // 1.8x slower; the few more roundings do not show in a float result.
+      const T inv = T(1) / (d * (T(1) + a));
+      const T inv_d = inv * (T(1) + a);
+      return {n * inv_d, (one_minus_t_num * inv_d) * (one_plus_t_num * inv_d), s_num * (inv * d)};
+    } else {  // float (a CUDA device, the host's f''): each quotient rounded once, as ATen's
+      const T t = div_bounded(n, d);
+      const T one_minus_t = div_bounded(one_minus_t_num, d);
+      const T one_plus_t = div_bounded(one_plus_t_num, d);
+      return {t, one_minus_t * one_plus_t, div_bounded(s_num, T(1) + a)};
+    }
   }
   TORCHACT_HOST_DEVICE T forward(T x) const {
     using W = HostWide<T>;
