@@ -756,12 +756,21 @@ struct Mish {
   struct Parts {
     T t, one_minus_t_sq, s;
   };
-  TORCHACT_HOST_DEVICE static Parts parts(T x) {
+  struct Terms {
+    bool negative;
+    T a, n, d;  // t = n / d
+  };
+  TORCHACT_HOST_DEVICE static Terms terms(T x) {
     const bool negative = x < T(0);
     const T a = exp(negative ? x : -x);
     const T two_a = T(2) * a;
     const T n = negative ? a * a + two_a : T(1) + two_a;
-    const T d = negative ? n + T(2) : n + two_a * a;
+    return {negative, a, n, negative ? n + T(2) : n + two_a * a};
+  }
+  TORCHACT_HOST_DEVICE static Parts parts(T x) {
+    const Terms m = terms(x);
+    const bool negative = m.negative;
+    const T a = m.a, n = m.n, d = m.d;
     const T one_minus_t_num = negative ? T(2) : T(2) * a * a;
     const T one_plus_t_num = T(2) * (T(1) + a) * (T(1) + a);
     const T s_num = negative ? a : T(1);
@@ -779,9 +788,10 @@ struct Mish {
       return {t, one_minus_t * one_plus_t, div_bounded(s_num, T(1) + a)};
     }
   }
-  TORCHACT_HOST_DEVICE T forward(T x) const {
+  TORCHACT_HOST_DEVICE T forward(T x) const {  // t alone: one division
     using W = HostWide<T>;
-    return T(W(x) * Mish<W>::parts(W(x)).t);
+    const typename Mish<W>::Terms m = Mish<W>::terms(W(x));
+    return T(W(x) * div_bounded(m.n, m.d));
   }
   TORCHACT_HOST_DEVICE T derivative(T x) const {
     using W = HostWide<T>;
