@@ -66,7 +66,8 @@ struct GatedBackward {  // x = {grad, gate, up}, y = {grad_gate, grad_up}
   TORCHACT_HOST_DEVICE void operator()(const T* x, T* y) const {
     const math::ValueAndDerivative<T> fd = math::value_and_derivative_at_input(f, x[1]);
     const T d = fd.derivative;
-    y[0] = math::gradient_passes_at_input(f, x[1]) ? x[0] * math::up_value(f, x[2]) * d : d;
+    const bool passes = math::gradient_passes(f, math::saved_value(f, x[1]));
+    y[0] = passes ? x[0] * math::up_value(f, x[2]) * d : d;
     y[1] = math::up_passes(f, x[2]) ? x[0] * fd.value : T(0);
   }
 };
@@ -100,9 +101,10 @@ struct GatedBackwardBackward {  // x = {gg_gate, gg_up, grad, gate, up}, y = {d 
     const T d2 = math::second_derivative_at_input(f, x[3]);
     const T u = math::up_value(f, x[4]);
     const bool passes = math::up_passes(f, x[4]);
-    const bool gate_passes = math::gradient_passes_at_input(f, x[3]);
+    const T s = math::saved_value(f, x[3]);
+    const bool gate_passes = math::gradient_passes(f, s);
     y[0] = (gate_passes ? x[0] * u * d1 : T(0) * u) + (passes ? x[1] * fa : T(0));
-    y[1] = (math::second_derivative_passes_at_input(f, x[3]) ? x[2] * x[0] * u * d2 : d2) +
+    y[1] = (math::second_derivative_passes(f, s) ? x[2] * x[0] * u * d2 : d2) +
            (passes ? (gate_passes ? x[2] * x[1] * d1 : d1) : T(0));
     y[2] = passes ? (gate_passes ? x[0] * x[2] * d1 : T(0) * x[2]) : T(0);
   }

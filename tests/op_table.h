@@ -263,6 +263,30 @@ inline std::string dtype_name(at::ScalarType t) {
 
 inline bool is_reduced(at::ScalarType t) { return t == at::kHalf || t == at::kBFloat16; }
 
+// Parameters of the table-driven tests: every row, or every row in every dtype, and their test
+// names (`name` and `name_dtype`) for INSTANTIATE_TEST_SUITE_P.
+inline std::vector<const OpCase*> every_op() {
+  std::vector<const OpCase*> ops;
+  for (const auto& op : op_table()) ops.push_back(&op);
+  return ops;
+}
+inline const auto op_test_name = [](const auto& info) { return info.param->name; };
+
+struct OpDtype {
+  const OpCase* op;
+  at::ScalarType dtype;
+};
+inline std::vector<OpDtype> every_op_and_dtype() {
+  std::vector<OpDtype> params;
+  for (const auto& op : op_table()) {
+    for (auto dtype : all_dtypes()) params.push_back({&op, dtype});
+  }
+  return params;
+}
+inline const auto op_dtype_test_name = [](const auto& info) {
+  return info.param.op->name + "_" + dtype_name(info.param.dtype);
+};
+
 // The reference in float16/bfloat16: the built-in evaluated in float64 on the same values, rounded
 // once (the correctly rounded result; PyTorch 2.x's reduced-precision kernels compute in float32
 // and round once, which can differ from it by float32's own error: LibTorch 1.13's float32

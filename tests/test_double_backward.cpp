@@ -149,15 +149,7 @@ TEST(DoubleBackward, ThirdDerivativeRaises) {
   EXPECT_THROW(torch::autograd::grad({g2.sum()}, {x}), c10::Error);
 }
 
-INSTANTIATE_TEST_SUITE_P(Table, DoubleBackwardTest,
-                         testing::ValuesIn([] {
-                           std::vector<const OpCase*> ops;
-                           for (const auto& op : op_table()) ops.push_back(&op);
-                           return ops;
-                         }()),
-                         [](const testing::TestParamInfo<const OpCase*>& info) {
-                           return info.param->name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Table, DoubleBackwardTest, testing::ValuesIn(every_op()), op_test_name);
 
 }  // namespace
 }  // namespace torchact_test

@@ -85,12 +85,7 @@ std::vector<Tensor> gradients(const OpFunction& f, const OpCase& op, const Grid&
   return result;
 }
 
-struct Param {
-  const OpCase* op;
-  at::ScalarType dtype;
-};
-
-class SpecialGradientsTest : public testing::TestWithParam<Param> {};
+class SpecialGradientsTest : public testing::TestWithParam<OpDtype> {};
 
 TEST_P(SpecialGradientsTest, NanGradientsAgreeWithBuiltIn) {
   const OpCase& op = *GetParam().op;
@@ -149,28 +144,10 @@ TEST_P(SpecialSecondGradientsTest, NanGradientsAgreeWithBuiltInInTheDoubleBackwa
   }
 }
 
-std::vector<Param> all_params() {
-  std::vector<Param> params;
-  for (const auto& op : op_table()) {
-    for (auto dtype : all_dtypes()) params.push_back({&op, dtype});
-  }
-  return params;
-}
-
-INSTANTIATE_TEST_SUITE_P(Table, SpecialGradientsTest, testing::ValuesIn(all_params()),
-                         [](const testing::TestParamInfo<Param>& info) {
-                           return info.param.op->name + "_" + dtype_name(info.param.dtype);
-                         });
-
-INSTANTIATE_TEST_SUITE_P(Table, SpecialSecondGradientsTest,
-                         testing::ValuesIn([] {
-                           std::vector<const OpCase*> ops;
-                           for (const auto& op : op_table()) ops.push_back(&op);
-                           return ops;
-                         }()),
-                         [](const testing::TestParamInfo<const OpCase*>& info) {
-                           return info.param->name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Table, SpecialGradientsTest, testing::ValuesIn(every_op_and_dtype()),
+                         op_dtype_test_name);
+INSTANTIATE_TEST_SUITE_P(Table, SpecialSecondGradientsTest, testing::ValuesIn(every_op()),
+                         op_test_name);
 
 }  // namespace
 }  // namespace torchact_test

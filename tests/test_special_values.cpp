@@ -30,12 +30,7 @@ Tensor with_known_deviations(const OpCase& op, const Tensor& actual, Tensor expe
   return expected;
 }
 
-struct Param {
-  const OpCase* op;
-  at::ScalarType dtype;
-};
-
-class SpecialValuesTest : public testing::TestWithParam<Param> {};
+class SpecialValuesTest : public testing::TestWithParam<OpDtype> {};
 
 TEST_P(SpecialValuesTest, ForwardAndBackwardAgreeWithBuiltIn) {
   const OpCase& op = *GetParam().op;
@@ -68,18 +63,8 @@ TEST_P(SpecialValuesTest, ForwardAndBackwardAgreeWithBuiltIn) {
   }
 }
 
-std::vector<Param> all_params() {
-  std::vector<Param> params;
-  for (const auto& op : op_table()) {
-    for (auto dtype : all_dtypes()) params.push_back({&op, dtype});
-  }
-  return params;
-}
-
-INSTANTIATE_TEST_SUITE_P(Table, SpecialValuesTest, testing::ValuesIn(all_params()),
-                         [](const testing::TestParamInfo<Param>& info) {
-                           return info.param.op->name + "_" + dtype_name(info.param.dtype);
-                         });
+INSTANTIATE_TEST_SUITE_P(Table, SpecialValuesTest, testing::ValuesIn(every_op_and_dtype()),
+                         op_dtype_test_name);
 
 // beta * x overflowing to +-inf for a finite x (float32 x = 3.4e38 with beta = 1.702, or
 // x = 1e10 with beta = 1e30): the derivative is its limit, 1 or 0, as PyTorch's

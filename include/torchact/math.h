@@ -1046,7 +1046,7 @@ struct SwigluStep {
   }
   TORCHACT_HOST_DEVICE T derivative_grad(T g) const {
     const T d2 = Silu<T>{}.derivative_grad(g);
-    return Silu<T>{}.forward(g) <= limit ? d2 : T(0) * d2;
+    return gradient_passes(g) ? d2 : T(0) * d2;
   }
   // The clamp of silu(gate): its backward selects, and silu's multiplies (the T(0) * d above).
   TORCHACT_HOST_DEVICE bool gradient_passes(T g) const { return Silu<T>{}.forward(g) <= limit; }
@@ -1058,13 +1058,20 @@ struct SwigluStep {
 // f'(x) and f''(x) from the input for any activation, also those that write their derivative in
 // terms of their output (the gated kernels need them at the gate).
 // ---------------------------------------------------------------------------------------------
+// The value s that F's derivative and its passes functions take, from the input x: the output
+// f(x) where F saves it, else x.
+template <typename F, typename T>
+TORCHACT_HOST_DEVICE T saved_value(const F& f, T x) {
+  if constexpr (F::kSavesOutput) {
+    return f.forward(x);
+  } else {
+    return x;
+  }
+}
+
 template <typename F, typename T>
 TORCHACT_HOST_DEVICE T derivative_at_input(const F& f, T x) {
-  if constexpr (F::kSavesOutput) {
-    return f.derivative(f.forward(x));
-  } else {
-    return f.derivative(x);
-  }
+  return f.derivative(saved_value(f, x));
 }
 
 template <typename F, typename T>
@@ -1111,14 +1118,6 @@ TORCHACT_HOST_DEVICE bool gradient_passes(const F& f, T s) {
     return true;
   }
 }
-template <typename F, typename T>
-TORCHACT_HOST_DEVICE bool gradient_passes_at_input(const F& f, T x) {
-  if constexpr (F::kSavesOutput) {
-    return gradient_passes(f, f.forward(x));
-  } else {
-    return gradient_passes(f, x);
-  }
-}
 
 // Where the second-derivative term of F's double backward, gg * grad * f''(s), passes:
 // F::second_derivative_passes(s), else gradient_passes. Elsewhere that term is f''(s), 0, whatever
@@ -1136,14 +1135,6 @@ TORCHACT_HOST_DEVICE bool second_derivative_passes(const F& f, T s) {
     return f.second_derivative_passes(s);
   } else {
     return gradient_passes(f, s);
-  }
-}
-template <typename F, typename T>
-TORCHACT_HOST_DEVICE bool second_derivative_passes_at_input(const F& f, T x) {
-  if constexpr (F::kSavesOutput) {
-    return second_derivative_passes(f, f.forward(x));
-  } else {
-    return second_derivative_passes(f, x);
   }
 }
 
